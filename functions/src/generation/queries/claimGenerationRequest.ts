@@ -1,0 +1,23 @@
+import type { Queryable } from '../../shared/postgres';
+import type { GenerationRequestRow } from './types';
+
+/**
+ * Moves a pending row (or a running row whose lease expired) to running, counts the attempt and
+ * sets the lease, in one statement. No row back means it is done, failed, or leased by someone else.
+ */
+export async function claimGenerationRequest(db: Queryable, requestKey: string, leaseSeconds: number): Promise<GenerationRequestRow | undefined> {
+  const { rows } = await db.query<GenerationRequestRow>(
+    `UPDATE generation_requests
+        SET status = 'running',
+            attempts = attempts + 1,
+            lease_expires_at = now() + make_interval(secs => $2),
+            started_at = coalesce(started_at, now()),
+            updated_at = now()
+      WHERE request_key = $1
+        AND attempts < max_attempts
+        AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
+      RETURNING *`,
+    [requestKey, leaseSeconds],
+  );
+  return rows[0];
+}

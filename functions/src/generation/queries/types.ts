@@ -1,0 +1,20 @@
+export type GenerationStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export type GenerationRequestRow = {
+  request_key: string;
+  pool_key: string;
+  params: unknown;
+  target_count: number;
+  status: GenerationStatus;
+  attempts: number;
+  max_attempts: number;
+  enqueue_count: number;
+  enqueued_at: Date | null;
+  lease_expires_at: Date | null;
+  last_error: string | null;
+  result: unknown;
+  generated_count: number | null;
+  requested_by: string;
+  created_at: Date;
+  updated_at: Date;
+};

@@ -1,0 +1,68 @@
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { PoolParams } from '../generation/poolParams';
+import type { Question } from '../questions/question';
+
+export const POOLS = 'question_pools';
+export const ITEMS = 'items';
+
+export type StoredQuestion = Question & { id: string };
+
+export type PoolItem = Question & { requestKey: string; createdAt: string };
+
+export function poolItems(db: Firestore, poolKey: string) {
+  return db.collection(POOLS).doc(poolKey).collection(ITEMS);
+}
+
+/** Ids only: a projection query returns names without shipping question bodies. */
+export async function listPoolQuestionIds(db: Firestore, poolKey: string): Promise<string[]> {
+  const snapshot = await poolItems(db, poolKey).select().get();
+  return snapshot.docs.map((doc) => doc.id);
+}
+
+export async function countPoolQuestions(db: Firestore, poolKey: string): Promise<number> {
+  const snapshot = await poolItems(db, poolKey).count().get();
+  return snapshot.data().count;
+}
+
+/**
+ * Writes questions under their content-derived ids. Every field comes from the stored result,
+ * so writing the same result twice writes the same documents: no duplicates, no drift.
+ */
+export async function writePoolQuestions(
+  db: Firestore,
+  input: { poolKey: string; params: PoolParams; requestKey: string; generatedAt: string; questions: StoredQuestion[] },
+): Promise<number> {
+  const items = poolItems(db, input.poolKey);
+  const writer = db.bulkWriter();
+  writer.onWriteError((error) => error.failedAttempts < 5);
+  for (const { id, ...question } of input.questions) {
+    const item: PoolItem = { ...question, requestKey: input.requestKey, createdAt: input.generatedAt };
+    void writer.set(items.doc(id), item);
+  }
+  await writer.close();
+  const count = await countPoolQuestions(db, input.poolKey);
+  await db.collection(POOLS).doc(input.poolKey).set(
+    { params: input.params, count, updatedAt: FieldValue.serverTimestamp() },
+    { merge: true },
+  );
+  return count;
+}
+
+export async function readPoolQuestions(db: Firestore, poolKey: string, ids: string[]): Promise<StoredQuestion[]> {
+  if (ids.length === 0) return [];
+  const items = poolItems(db, poolKey);
+  const snapshots = await db.getAll(...ids.map((id) => items.doc(id)));
+  return snapshots.filter((snapshot) => snapshot.exists).map((snapshot) => {
+    const data = snapshot.data() as PoolItem;
+    return {
+      id: snapshot.id,
+      prompt: data.prompt,
+      choices: data.choices,
+      answerIndex: data.answerIndex,
+      explanation: data.explanation,
+      difficulty: data.difficulty,
+      source: data.source,
+      model: data.model,
+    };
+  });
+}

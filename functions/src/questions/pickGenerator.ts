@@ -1,0 +1,14 @@
+import type { PoolParams } from '../generation/poolParams';
+import { InvalidInputError } from '../shared/errors';
+import type { QuestionGenerator } from './generator';
+
+/** The first configured generator that can serve these params (OpenAI before facts when keyed). */
+export function pickGenerator(generators: readonly QuestionGenerator[], params: PoolParams): QuestionGenerator {
+  const reasons: string[] = [];
+  for (const generator of generators) {
+    const support = generator.supports(params);
+    if (support.ok) return generator;
+    reasons.push(support.reason);
+  }
+  throw new InvalidInputError(`No question generator can serve this pool: ${reasons.join('; ')}`);
+}

@@ -1,0 +1,31 @@
+import { logger } from 'firebase-functions';
+import { HttpsError } from 'firebase-functions/v2/https';
+import { InvalidInputError, isTransientInfrastructureError, NotFoundError } from './errors';
+
+/** Maps domain errors to the codes clients act on: fix the input, retry later, or report a bug. */
+export function toHttpsError(error: unknown): HttpsError {
+  if (error instanceof HttpsError) return error;
+  if (error instanceof InvalidInputError) return new HttpsError('invalid-argument', error.message, error.details);
+  if (error instanceof NotFoundError) return new HttpsError('not-found', error.message);
+  if (isTransientInfrastructureError(error)) {
+    logger.warn('dependency unavailable', { error: String(error) });
+    return new HttpsError('unavailable', error instanceof Error && error.name === 'UnavailableError' ? error.message : 'A backend service is temporarily unavailable; try again shortly.');
+  }
+  logger.error('unexpected error', error);
+  return new HttpsError('internal', 'Internal error.');
+}
+
+export async function withHttpsErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toHttpsError(error);
+  }
+}
+
+export function requireUid(auth: { uid?: string } | undefined): string {
+  // The Auth emulator accepts unsigned tokens: a uid, not a token object, proves sign-in.
+  const uid = auth?.uid;
+  if (!uid) throw new HttpsError('unauthenticated', 'Sign in first.');
+  return uid;
+}

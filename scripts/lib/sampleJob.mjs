@@ -1,0 +1,61 @@
+import { call, signIn } from './client.mjs';
+import { requireFromFunctions } from './paths.mjs';
+
+export const SAMPLE_POOL = { lang: 'fr', country: 'FR', level: 'medium', subject: 'geography', theme: 'monde', type: 'mcq', version: 1 };
+
+/** Waits on a status document with a listener, as the app does: no polling. */
+export function waitForStatus(firestore, requestKey, wanted, timeoutMs = 60_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`generation_status/${requestKey} did not reach ${wanted.join('|')} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const seen = [];
+    const unsubscribe = firestore.collection('generation_status').doc(requestKey).onSnapshot((snapshot) => {
+      const data = snapshot.data();
+      if (!data?.status) return;
+      if (seen.at(-1) !== data.status) seen.push(data.status);
+      if (wanted.includes(data.status)) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve({ data, seen });
+      }
+    }, (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+export function adminFirestore(stack) {
+  process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+  process.env.GCLOUD_PROJECT = stack.projectId;
+  const { getApps, initializeApp } = requireFromFunctions('firebase-admin/app');
+  const { getFirestore } = requireFromFunctions('firebase-admin/firestore');
+  const app = getApps()[0] ?? initializeApp({ projectId: stack.projectId });
+  return getFirestore(app);
+}
+
+export async function runSampleJob(stack, say) {
+  const player = await signIn(stack.urls.auth, 'player@example.com', 'player-password');
+  say(`signed in as player@example.com (uid ${player.uid})`);
+  const request = { pool: SAMPLE_POOL, targetCount: 20 };
+  say(`requestGeneration ${JSON.stringify(request)}`);
+  const accepted = await call(stack.urls.functions, 'requestGeneration', request, player.idToken);
+  say(`→ requestKey ${accepted.requestKey.slice(0, 12)}…  poolKey ${accepted.poolKey}  status ${accepted.status}`);
+
+  const firestore = adminFirestore(stack);
+  const { data, seen } = await waitForStatus(firestore, accepted.requestKey, ['done', 'failed']);
+  say(`generation_status: ${seen.join(' → ')} (${data.generated ?? 0} generated, pool holds ${data.poolSize ?? '?'})`);
+  if (data.status !== 'done') throw new Error(`generation failed: ${data.error}`);
+
+  const draw = await call(stack.urls.functions, 'drawQuestions', { pool: SAMPLE_POOL, count: 5 }, player.idToken);
+  say(`drawQuestions → ${draw.questions.length} of ${draw.poolSize}:`);
+  for (const [n, question] of draw.questions.entries()) {
+    console.log(`\n  ${n + 1}. ${question.prompt}`);
+    question.choices.forEach((choice, i) => console.log(`     ${i === question.answerIndex ? '✔' : ' '} ${String.fromCharCode(65 + i)}) ${choice}`));
+    console.log(`     ${question.explanation}`);
+  }
+  console.log('');
+  return { accepted, draw };
+}

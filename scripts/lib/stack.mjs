@@ -1,0 +1,176 @@
+// The local stack, shared by `npm start`, `npm test` and `npm run bench`:
+// Postgres (embedded unless DATABASE_URL) → migrations → Firestore emulator (firebase-tools' own
+// with Java 21+, else the gcloud jar on Java 17) → functions build → firebase emulators.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chooseFirestoreRunner, startGcloudFirestore } from './firestore.mjs';
+import { functionsDir, repoRoot } from './paths.mjs';
+import { isPortInUse, waitFor } from './ports.mjs';
+import { startPostgres } from './postgres.mjs';
+import { startSupervised, stopAll } from './processes.mjs';
+
+export const PROJECT_ID = 'demo-question-factory';
+export const REGION = 'us-central1';
+const EMULATOR_DATA = path.join(repoRoot, 'emulator-data');
+
+/** The test and bench profiles shift every port so they can run beside `npm start`. */
+const PORT_OFFSET = { start: 0, test: 10_000, bench: 20_000 };
+
+function emulatorConfig(profile) {
+  const base = JSON.parse(fs.readFileSync(path.join(repoRoot, 'firebase.json'), 'utf8'));
+  const offset = PORT_OFFSET[profile];
+  const emulators = {};
+  for (const [name, value] of Object.entries(base.emulators)) {
+    emulators[name] = value && typeof value === 'object' && 'port' in value ? { ...value, port: value.port + offset } : value;
+  }
+  const configPath = offset === 0 ? path.join(repoRoot, 'firebase.json') : path.join(repoRoot, `firebase.${profile}.local.json`);
+  if (offset !== 0) fs.writeFileSync(configPath, JSON.stringify({ ...base, emulators }, null, 2));
+  return { configPath, emulators };
+}
+
+function buildFunctions(log) {
+  log('building functions (tsc)');
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: functionsDir, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('functions build failed');
+}
+
+export async function migrate(databaseUrl) {
+  const { runner } = await import(path.join(functionsDir, 'node_modules', 'node-pg-migrate', 'dist', 'bundle', 'index.js'));
+  return runner({
+    databaseUrl,
+    dir: path.join(functionsDir, 'migrations'),
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    count: Infinity,
+    log: () => {},
+    noLock: false,
+  });
+}
+
+/** Local-only secrets for the functions emulator (firebase-tools reads functions/.secret.local). */
+function writeLocalSecrets(values) {
+  const lines = Object.entries(values)
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([key, value]) => `${key}=${value}`);
+  fs.writeFileSync(path.join(functionsDir, '.secret.local'), `${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+async function waitForLog(logFile, server, { ready, failure, timeoutMs }) {
+  await waitFor('firebase emulators', async () => {
+    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    const failed = failure.find((pattern) => pattern.test(text));
+    if (failed) {
+      const error = new Error(`firebase emulators failed (${failed}); see ${logFile}`);
+      error.fatal = true;
+      throw error;
+    }
+    return ready.test(text);
+  }, { timeoutMs, intervalMs: 250, alive: () => !server.exited }).catch((error) => {
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '';
+    throw new Error(`${error.message}\n--- last lines of ${logFile} ---\n${tail}`);
+  });
+}
+
+/**
+ * @param {{ profile?: 'start'|'test'|'bench', log?: (line: string) => void, env?: Record<string,string> }} options
+ */
+export async function startStack({ profile = 'start', log = () => {}, env = {}, skipImport = false } = {}) {
+  const started = Date.now();
+  const { configPath, emulators } = emulatorConfig(profile);
+  const host = '127.0.0.1';
+
+  for (const [name, value] of Object.entries(emulators)) {
+    if (value && typeof value === 'object' && 'port' in value && (await isPortInUse(value.port))) {
+      throw new Error(`port ${value.port} (${name} emulator) is already in use: is another stack running?`);
+    }
+  }
+
+  try {
+    const firestoreRunner = chooseFirestoreRunner();
+    const postgres = await startPostgres({ log });
+    await migrate(postgres.url);
+    log('migrations applied');
+
+    const firestoreHost = `${host}:${emulators.firestore.port}`;
+    const seedFromExport = path.join(EMULATOR_DATA, 'firestore_export', 'firestore_export.overall_export_metadata');
+    const only = ['functions', 'tasks', 'auth', 'hosting'];
+    if (firestoreRunner.mode === 'gcloud-jar') {
+      log(`Firestore emulator: gcloud jar on Java ${firestoreRunner.java} (firebase-tools needs Java 21+)`);
+      await startGcloudFirestore({
+        jar: firestoreRunner.jar,
+        host,
+        port: emulators.firestore.port,
+        projectId: PROJECT_ID,
+        rulesFile: path.join(repoRoot, 'firestore.rules'),
+        seedFromExport: fs.existsSync(seedFromExport) ? seedFromExport : undefined,
+      });
+    } else {
+      log(`Firestore emulator: firebase-tools (Java ${firestoreRunner.java})`);
+      only.push('firestore');
+    }
+
+    buildFunctions(log);
+    const secrets = { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY };
+    writeLocalSecrets(secrets);
+
+    const logDir = path.join(repoRoot, '.logs');
+    fs.mkdirSync(logDir, { recursive: true });
+    const logFile = path.join(logDir, `emulators-${profile}.log`);
+    fs.writeFileSync(logFile, '');
+    const firebaseBin = path.join(repoRoot, 'node_modules', '.bin', 'firebase');
+    const stackEnv = {
+      FIRESTORE_EMULATOR_HOST: firestoreHost,
+      FIREBASE_AUTH_EMULATOR_HOST: `${host}:${emulators.auth.port}`,
+      CLOUD_TASKS_EMULATOR_HOST: `${host}:${emulators.tasks.port}`,
+      GCLOUD_PROJECT: PROJECT_ID,
+    };
+    const emulatorProcess = startSupervised('firebase emulators', {
+      command: firebaseBin,
+      args: [
+        'emulators:start', '--config', configPath, '--project', PROJECT_ID, '--only', only.join(','),
+        ...(fs.existsSync(path.join(EMULATOR_DATA, 'firebase-export-metadata.json')) && !skipImport ? ['--import', EMULATOR_DATA] : []),
+      ],
+      cwd: repoRoot,
+      env: {
+        ...stackEnv,
+        ...env,
+        // The functions emulator inherits this environment; Postgres reaches it through .secret.local.
+        NO_UPDATE_NOTIFIER: '1',
+        // The functions emulator runs functions on the first `node` on PATH: make it the project's Node 22.
+        PATH: `${path.join(repoRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`,
+        FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true',
+        CI: process.env.CI ?? '',
+      },
+      logFile,
+      graceMs: 15_000,
+    });
+    await waitForLog(logFile, emulatorProcess, {
+      ready: /All emulators ready/,
+      failure: [/Failed to load function definition/, /Error: .*port taken/i, /Could not start/],
+      timeoutMs: 120_000,
+    });
+    log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    return {
+      projectId: PROJECT_ID,
+      region: REGION,
+      databaseUrl: postgres.url,
+      logFile,
+      env: stackEnv,
+      urls: {
+        functions: `http://${host}:${emulators.functions.port}/${PROJECT_ID}/${REGION}`,
+        firestore: `http://${firestoreHost}`,
+        auth: `http://${host}:${emulators.auth.port}`,
+        tasks: `http://${host}:${emulators.tasks.port}`,
+        hosting: `http://${host}:${emulators.hosting.port}`,
+        hub: `http://${host}:${emulators.hub.port}`,
+      },
+      ports: Object.fromEntries(Object.entries(emulators).filter(([, v]) => v && v.port).map(([k, v]) => [k, v.port])),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
