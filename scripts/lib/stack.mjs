@@ -137,6 +137,10 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
         ...env,
         // The functions emulator inherits this environment; Postgres reaches it through .secret.local.
         NO_UPDATE_NOTIFIER: '1',
+        // The emulator starts one worker process per concurrent request; on 2 cores a burst of 50
+        // cold starts needs longer than its 30 s default to load.
+        FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? '180',
+        METADATA_SERVER_DETECTION: 'none',
         // The functions emulator runs functions on the first `node` on PATH: make it the project's Node 22.
         PATH: `${path.join(repoRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`,
         FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true',

@@ -8,8 +8,17 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const problems = result.error.issues.slice(0, 10).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : 'request';
     if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
+    if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) return `${where}: is required`;
     return `${where}: ${issue.message}`;
   });
   throw new InvalidInputError(problems.join('; '), { issues: problems });
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

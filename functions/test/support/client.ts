@@ -1,0 +1,52 @@
+import { testStack } from './stack';
+
+// The mobile app's view: Auth emulator sign-in and the callable protocol over HTTP.
+
+export type SignedIn = { uid: string; idToken: string };
+
+export async function signUp(email = `player-${Math.random().toString(36).slice(2)}@example.com`): Promise<SignedIn> {
+  const response = await fetch(`${testStack().urls.auth}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-api-key`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'password-123', returnSecureToken: true }),
+  });
+  const body = (await response.json()) as { localId: string; idToken: string };
+  if (!response.ok) throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+  return { uid: body.localId, idToken: body.idToken };
+}
+
+export type CallableResult<T> = { ok: true; result: T } | { ok: false; status: string; message: string; httpStatus: number };
+
+export async function callFunction<T = unknown>(name: string, data: unknown, user?: SignedIn): Promise<CallableResult<T>> {
+  const response = await fetch(`${testStack().urls.functions}/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${user.idToken}` } : {}) },
+    body: JSON.stringify({ data }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { status: string; message: string } };
+  if (body.error) return { ok: false, status: body.error.status, message: body.error.message, httpStatus: response.status };
+  return { ok: true, result: body.result as T };
+}
+
+export async function callOrThrow<T>(name: string, data: unknown, user?: SignedIn): Promise<T> {
+  const outcome = await callFunction<T>(name, data, user);
+  if (!outcome.ok) throw new Error(`${name} failed: ${outcome.status}: ${outcome.message}`);
+  return outcome.result;
+}
+
+/** Delivers a task to the task function as Cloud Tasks would (again, if the test wants a replay). */
+export async function deliverTask(name: string, data: unknown): Promise<number> {
+  const response = await fetch(`${testStack().urls.functions}/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ data }),
+  });
+  await response.text();
+  return response.status;
+}
+
+/** Cloud Tasks treats any 2xx as an acknowledgement. */
+export async function deliverTaskAcknowledged(name: string, data: unknown): Promise<boolean> {
+  const status = await deliverTask(name, data);
+  return status >= 200 && status < 300;
+}
