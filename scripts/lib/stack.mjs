@@ -19,7 +19,8 @@ const PORT_OFFSET = { start: 0, test: 10_000, bench: 20_000 };
 
 function emulatorConfig(profile) {
   const base = JSON.parse(fs.readFileSync(path.join(repoRoot, 'firebase.json'), 'utf8'));
-  const offset = PORT_OFFSET[profile];
+  // QF_PORT_OFFSET moves a whole stack aside, for two checkouts testing on one machine.
+  const offset = PORT_OFFSET[profile] + Number(process.env.QF_PORT_OFFSET ?? 0);
   const emulators = {};
   for (const [name, value] of Object.entries(base.emulators)) {
     emulators[name] = value && typeof value === 'object' && 'port' in value ? { ...value, port: value.port + offset } : value;

@@ -1,0 +1,55 @@
+// `npm run bench [-- group…]`: speed and cost figures on the local stack, each beside a baseline
+// measured in the same run (these machines are shared and noisy: ratios hold, absolute times do not).
+// Groups are bench/*.bench.mjs files exporting { name, description, run(context) → figures[] }.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './lib/paths.mjs';
+import { stopAll, stopAllOnExit } from './lib/processes.mjs';
+import { startStack } from './lib/stack.mjs';
+
+const benchDir = path.join(repoRoot, 'bench');
+const wanted = process.argv.slice(2);
+const files = fs.readdirSync(benchDir).filter((file) => file.endsWith('.bench.mjs')).sort();
+const groups = [];
+for (const file of files) {
+  const group = await import(pathToFileURL(path.join(benchDir, file)).href);
+  if (wanted.length === 0 || wanted.includes(group.name)) groups.push(group);
+}
+if (groups.length === 0) {
+  console.error(`no bench group matches ${wanted.join(', ')}; groups: ${files.map((f) => f.replace('.bench.mjs', '')).join(', ')}`);
+  process.exit(2);
+}
+
+stopAllOnExit();
+const stack = await startStack({ profile: 'bench', log: (line) => console.log(`[stack] ${line}`) });
+const results = [];
+try {
+  for (const group of groups) {
+    console.log(`\n== ${group.name}: ${group.description}`);
+    const started = Date.now();
+    const figures = await group.run({ stack, log: (line) => console.log(`   ${line}`) });
+    for (const figure of figures) results.push({ group: group.name, ...figure });
+    console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+} finally {
+  await stopAll();
+}
+
+const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target, r.met ? 'yes' : 'NO']);
+const header = ['figure', 'value', 'baseline (same run)', 'target', 'met'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
+console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}`);
+
+const out = path.join(benchDir, 'results.json');
+const previous = wanted.length > 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
+const merged = [...previous.filter((r) => !results.some((n) => n.name === r.name)), ...results];
+fs.writeFileSync(out, `${JSON.stringify(merged.map(({ group, ...figure }) => figure), null, 2)}\n`);
+console.log(`\nwrote ${path.relative(repoRoot, out)} (${new Date().toISOString().slice(0, 10)})`);
+process.exit(0);
+
+function format(value) {
+  if (typeof value !== 'number') return String(value);
+  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3);
+}
