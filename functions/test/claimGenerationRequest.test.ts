@@ -9,7 +9,7 @@ afterAll(closeTestClients);
 
 async function newRequest(maxAttempts = 5) {
   const requestKey = randomBytes(32).toString('hex');
-  await upsertGenerationRequest(testDb(), { requestKey, poolKey: 'test|claim', params: {}, targetCount: 1, maxAttempts, uid: 'u' });
+  await upsertGenerationRequest(testDb(), { requestKey, poolKey: 'test|claim', params: {}, targetCount: 1, maxAttempts, uid: 'u', quotas: { userDailyRequests: 1e9, userDailyTokens: 1e12, globalDailyTokens: 1e15 } });
   return requestKey;
 }
 

@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { claimEnqueue } from '../src/generation/queries/claimEnqueue';
 import { releaseEnqueue } from '../src/generation/queries/releaseEnqueue';
-import { upsertGenerationRequest } from '../src/generation/queries/upsertGenerationRequest';
+import { upsertGenerationRequest as upsert, type UpsertGenerationRequestInput } from '../src/generation/queries/upsertGenerationRequest';
 import { closeTestClients, testDb } from './support/stack';
 
 afterAll(closeTestClients);
+
+const generous = { userDailyRequests: 1_000_000, userDailyTokens: 1e12, globalDailyTokens: 1e15 };
+
+/** Unwraps an accepted upsert; these tests stay far from any quota. */
+async function upsertGenerationRequest(db: Parameters<typeof upsert>[0], input: Omit<UpsertGenerationRequestInput, 'quotas'>) {
+  const result = await upsert(db, { ...input, quotas: generous });
+  if (result.outcome !== 'accepted') throw new Error('unexpectedly over quota');
+  return result;
+}
 
 const input = (uid = 'u1') => ({
   requestKey: randomBytes(32).toString('hex'),

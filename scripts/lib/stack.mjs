@@ -49,12 +49,15 @@ export async function migrate(databaseUrl) {
   });
 }
 
-/** Local-only secrets for the functions emulator (firebase-tools reads functions/.secret.local). */
-function writeLocalSecrets(values) {
+/**
+ * Local-only values for the functions emulator: secrets in functions/.secret.local, params in
+ * functions/.env.local (both git-ignored, rewritten at every start so no stale value survives).
+ */
+function writeLocalFile(name, values, mode = 0o644) {
   const lines = Object.entries(values)
     .filter(([, value]) => value !== undefined && value !== '')
     .map(([key, value]) => `${key}=${value}`);
-  fs.writeFileSync(path.join(functionsDir, '.secret.local'), `${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(functionsDir, name), `${lines.join('\n')}\n`, { mode });
 }
 
 async function waitForLog(logFile, server, { ready, failure, timeoutMs }) {
@@ -74,9 +77,10 @@ async function waitForLog(logFile, server, { ready, failure, timeoutMs }) {
 }
 
 /**
- * @param {{ profile?: 'start'|'test'|'bench', log?: (line: string) => void, env?: Record<string,string> }} options
+ * @param {{ profile?: 'start'|'test'|'bench', log?: (line: string) => void, env?: Record<string,string>,
+ *           params?: Record<string,string|number>, secrets?: Record<string,string>, skipImport?: boolean }} options
  */
-export async function startStack({ profile = 'start', log = () => {}, env = {}, skipImport = false } = {}) {
+export async function startStack({ profile = 'start', log = () => {}, env = {}, params = {}, secrets = {}, skipImport = false } = {}) {
   const started = Date.now();
   const { configPath, emulators } = emulatorConfig(profile);
   const host = '127.0.0.1';
@@ -112,8 +116,9 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     }
 
     buildFunctions(log);
-    const secrets = { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY };
-    writeLocalSecrets(secrets);
+    // "unset" rather than nothing: an absent secret sends the emulator to Secret Manager.
+    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'unset', ...secrets }, 0o600);
+    writeLocalFile('.env.local', params);
 
     const logDir = path.join(repoRoot, '.logs');
     fs.mkdirSync(logDir, { recursive: true });

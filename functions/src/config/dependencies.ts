@@ -4,22 +4,56 @@ import { getFirestoreDb } from '../shared/firebase';
 import { getPostgresPool } from '../shared/postgres';
 import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
-import { DATABASE_URL, FUNCTIONS_REGION, GENERATION_LEASE_SECONDS, GENERATION_MAX_ATTEMPTS } from './params';
+import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
+import * as params from './params';
 
 // Built on first use, inside a request, where params and secrets have values; reused by every
 // later invocation on the same instance.
 let queue: GenerationTaskQueue | undefined;
-const generators: QuestionGenerator[] = [new FactsGenerator()];
+let generators: QuestionGenerator[] | undefined;
+
+function secretOrUndefined(secret: { value(): string }): string | undefined {
+  try {
+    const value = secret.value();
+    return value && value !== 'unset' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Facts first (free, right by construction); OpenAI for everything facts cannot serve. */
+function buildGenerators(): QuestionGenerator[] {
+  const list: QuestionGenerator[] = [new FactsGenerator()];
+  const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
+  if (apiKey) {
+    list.push(new OpenAIGenerator({
+      apiKey,
+      baseURL: params.OPENAI_BASE_URL.value() || undefined,
+      model: params.OPENAI_MODEL.value(),
+      questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
+      timeoutMs: params.OPENAI_TIMEOUT_SECONDS.value() * 1000,
+    }));
+  }
+  return list;
+}
 
 export function dependencies() {
-  queue ??= firebaseGenerationTaskQueue('generateQuestionPool', FUNCTIONS_REGION.value());
+  queue ??= firebaseGenerationTaskQueue('generateQuestionPool', params.FUNCTIONS_REGION.value());
+  generators ??= buildGenerators();
   return {
-    db: getPostgresPool(DATABASE_URL.value()),
+    db: getPostgresPool(params.DATABASE_URL.value()),
     firestore: getFirestoreDb(),
     queue,
     generators,
-    maxAttempts: GENERATION_MAX_ATTEMPTS.value(),
-    leaseSeconds: GENERATION_LEASE_SECONDS.value(),
+    maxAttempts: params.GENERATION_MAX_ATTEMPTS.value(),
+    leaseSeconds: params.GENERATION_LEASE_SECONDS.value(),
+    failedCooldownSeconds: params.FAILED_COOLDOWN_SECONDS.value(),
+    quotas: {
+      userDailyRequests: params.QUOTA_USER_DAILY_REQUESTS.value(),
+      userDailyTokens: params.QUOTA_USER_DAILY_TOKENS.value(),
+      globalDailyTokens: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
+    },
+    globalDailyTokenBudget: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
     log: (entry: Record<string, unknown>) => logger.info(String(entry.event ?? 'event'), entry),
   };
 }

@@ -1,15 +1,18 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { UnavailableError } from '../shared/errors';
+import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
 import { pickGenerator } from '../questions/pickGenerator';
 import { generationRequestSchema, poolKeyOf, requestKeyOf } from './poolParams';
+import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
+import { getDailyUsage } from './queries/getDailyUsage';
 import { releaseEnqueue } from './queries/releaseEnqueue';
+import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { mirrorRequester } from './statusMirror';
+import { mirrorRequester, mirrorStatus } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -18,6 +21,9 @@ export type AcceptDeps = {
   queue: GenerationTaskQueue;
   generators: readonly QuestionGenerator[];
   maxAttempts: number;
+  quotas: Quotas;
+  /** A failed request is retried by an identical request only after this long. */
+  failedCooldownSeconds: number;
 };
 
 export type AcceptedRequest = {
@@ -27,6 +33,24 @@ export type AcceptedRequest = {
   /** True for the caller whose request created the work; duplicates join it for free. */
   created: boolean;
 };
+
+async function overQuotaError(deps: AcceptDeps, uid: string): Promise<ResourceExhaustedError> {
+  const [user, global] = await Promise.all([getDailyUsage(deps.db, `user:${uid}`), getDailyUsage(deps.db, 'global')]);
+  const resetAt = nextUtcMidnight();
+  if (global.tokens >= deps.quotas.globalDailyTokens) return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
+  if (user.tokens >= deps.quotas.userDailyTokens) return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached`, resetAt);
+  return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
+}
+
+/** Puts the task on the queue under the counter we own; if that fails the next caller may try. */
+export async function enqueueOwned(deps: Pick<AcceptDeps, 'db' | 'queue'>, requestKey: string, enqueueCount: number): Promise<void> {
+  try {
+    await deps.queue.enqueue(requestKey, enqueueCount);
+  } catch (error) {
+    await releaseEnqueue(deps.db, requestKey, enqueueCount).catch(() => undefined);
+    throw new UnavailableError('The generation queue is unavailable; your request is saved, try again shortly.', { cause: error });
+  }
+}
 
 /**
  * "Ensure pool P holds at least N questions": one row, one task, one generator run however
@@ -45,25 +69,28 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     targetCount: request.targetCount,
     maxAttempts: deps.maxAttempts,
     uid,
+    quotas: deps.quotas,
   });
+  if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid);
 
   if (row.newRequester) {
     // Before the enqueue: the generator's later status writes must land after "pending".
     await mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created });
   }
 
+  let status = row.status;
   let enqueueCount: number | undefined = row.created ? row.enqueueCount : undefined;
   if (!row.created && row.status === 'pending' && row.enqueuedAt === null) {
     enqueueCount = await claimEnqueue(deps.db, requestKey);
   }
-  if (enqueueCount !== undefined) {
-    try {
-      await deps.queue.enqueue(requestKey, enqueueCount);
-    } catch (error) {
-      await releaseEnqueue(deps.db, requestKey, enqueueCount).catch(() => undefined);
-      throw new UnavailableError('The generation queue is unavailable; your request is saved, try again shortly.', { cause: error });
+  if (row.status === 'failed') {
+    enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
+    if (enqueueCount !== undefined) {
+      status = 'pending';
+      await mirrorStatus(deps.firestore, requestKey, { status, error: null });
     }
   }
+  if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
 
-  return { requestKey, poolKey, status: row.status, created: row.created };
+  return { requestKey, poolKey, status, created: row.created };
 }

@@ -1,12 +1,16 @@
 import { logger } from 'firebase-functions';
 import { onCall } from 'firebase-functions/v2/https';
+import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { z } from 'zod';
 import { dependencies } from '../config/dependencies';
-import { DATABASE_URL } from '../config/params';
-import { requireUid, withHttpsErrors } from '../shared/httpsErrors';
+import { DATABASE_URL, OPENAI_API_KEY } from '../config/params';
+import { requireAdmin, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
+import { getGenerationStats } from './queries/getGenerationStats';
+import { retryGenerationRequest } from './retryGenerationRequest';
 import { runGenerationTask } from './runGenerationTask';
+import { sweepGenerationRequests } from './sweepGenerationRequests';
 
 export const requestGeneration = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
   const uid = requireUid(request.auth);
@@ -17,11 +21,12 @@ const taskPayloadSchema = z.object({ requestKey: z.string().regex(/^[0-9a-f]{64}
 
 export const generateQuestionPool = onTaskDispatched(
   {
-    secrets: [DATABASE_URL],
+    secrets: [DATABASE_URL, OPENAI_API_KEY],
     // The lease is the job timeout: a run never outlives the claim that protects it.
     timeoutSeconds: 300,
     memory: '512MiB',
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 10, maxBackoffSeconds: 600, maxDoublings: 5 },
+    // Keeps the model under its rate limit: at most 5 new runs a second, 20 at once.
     rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 5 },
   },
   async (request) => {
@@ -35,3 +40,21 @@ export const generateQuestionPool = onTaskDispatched(
     await runGenerationTask(dependencies(), payload.data.requestKey);
   },
 );
+
+export const sweepGenerationRequestsJob = onSchedule(
+  { schedule: 'every 2 minutes', secrets: [DATABASE_URL], timeoutSeconds: 120, retryCount: 0 },
+  async () => {
+    const result = await sweepGenerationRequests(dependencies());
+    logger.info('generation.sweep', result);
+  },
+);
+
+export const retryRequest = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+  requireAdmin(request.auth);
+  return withHttpsErrors(() => retryGenerationRequest(dependencies(), request.data));
+});
+
+export const generationStats = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+  requireAdmin(request.auth);
+  return withHttpsErrors(() => getGenerationStats(dependencies().db));
+});

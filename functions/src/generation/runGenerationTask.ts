@@ -3,12 +3,18 @@ import { PermanentGenerationError, UnavailableError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { listPoolQuestionIds, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import type { QuestionGenerator } from '../questions/generator';
+import { ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
 import { questionIdOf, questionSchema } from '../questions/question';
 import { poolParamsSchema, type PoolParams } from './poolParams';
+import { nextUtcMidnight } from './quotas';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';
+import { deferGenerationRequest } from './queries/deferGenerationRequest';
 import { failGenerationRequest } from './queries/failGenerationRequest';
+import { getDailyUsage } from './queries/getDailyUsage';
+import { getGenerationRequest } from './queries/getGenerationRequest';
+import { recordGenerationAttempt, type AttemptOutcome } from './queries/recordGenerationAttempt';
 import { releaseGenerationRequest } from './queries/releaseGenerationRequest';
 import { storeGenerationResult } from './queries/storeGenerationResult';
 import type { GenerationRequestRow } from './queries/types';
@@ -19,57 +25,133 @@ export type RunDeps = {
   firestore: Firestore;
   generators: readonly QuestionGenerator[];
   leaseSeconds: number;
+  /** Tokens all users may spend per UTC day; paid generators stop cleanly when it is spent. */
+  globalDailyTokenBudget: number;
   log?: (entry: Record<string, unknown>) => void;
 };
 
-/** What the generator produced, stored in Postgres before Firestore sees any of it. */
+/**
+ * What the generator produced, stored in Postgres before Firestore sees any of it. A partial
+ * result (complete=false) holds the batches already paid for; a retry continues from it.
+ */
 export type GenerationResult = {
   generator: string;
   model: string;
   generatedAt: string;
   questions: StoredQuestion[];
   exhausted: boolean;
+  complete: boolean;
 };
 
 export type RunOutcome =
-  | { outcome: 'skipped' }
-  | { outcome: 'done'; generated: number; poolSize: number; reusedResult: boolean }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'done'; generated: number; poolSize: number; reusedResult: boolean; modelCalls: number }
+  | { outcome: 'deferred'; until: Date; error: string }
   | { outcome: 'failed'; error: string };
 
-async function produceResult(deps: RunDeps, row: GenerationRequestRow, params: PoolParams): Promise<GenerationResult> {
+/** Margin kept between the end of the last model call and the end of the lease. */
+const LEASE_SAFETY_MS = 30_000;
+
+type Usage = { modelCalls: number; tokensIn: number; tokensOut: number };
+
+/** Deferral: the work cannot proceed before `until`; not a failure and not an attempt wasted. */
+class DeferredError extends Error {
+  constructor(readonly until: Date, message: string) {
+    super(message);
+  }
+}
+
+async function produceResult(
+  deps: RunDeps,
+  row: GenerationRequestRow,
+  params: PoolParams,
+  attempt: number,
+  leaseEndsAt: number,
+  usage: Usage,
+): Promise<GenerationResult> {
+  const stored = row.result as GenerationResult | null;
+  if (stored?.complete) return stored;
+
   const existingIds = new Set(await listPoolQuestionIds(deps.firestore, row.pool_key));
-  const missing = row.target_count - existingIds.size;
   const generator = pickGenerator(deps.generators, params);
-  if (missing <= 0) {
-    return { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false };
+  const result: GenerationResult = stored ?? { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false, complete: false };
+  const ids = new Set([...existingIds, ...result.questions.map((q) => q.id)]);
+  const wanted = () => row.target_count - existingIds.size - result.questions.filter((q) => !existingIds.has(q.id)).length;
+
+  while (wanted() > 0 && !result.exhausted) {
+    if (generator.name === 'openai') {
+      const global = await getDailyUsage(deps.db, 'global');
+      if (global.tokens >= deps.globalDailyTokenBudget) {
+        throw new DeferredError(nextUtcMidnight(), `global daily token budget (${deps.globalDailyTokenBudget}) spent`);
+      }
+    }
+    const batch = await generator.generate({
+      params,
+      count: Math.min(wanted(), generator.maxPerCall),
+      excludeIds: ids,
+      deadline: leaseEndsAt - LEASE_SAFETY_MS,
+    });
+    usage.modelCalls += batch.modelCalls;
+    usage.tokensIn += batch.tokensIn;
+    usage.tokensOut += batch.tokensOut;
+    let accepted = 0;
+    for (const candidate of batch.questions) {
+      const question = questionSchema.safeParse(candidate);
+      if (!question.success || question.data.answerIndex >= question.data.choices.length) continue;
+      const id = questionIdOf(question.data.prompt);
+      if (ids.has(id)) continue;
+      ids.add(id);
+      result.questions.push({ id, ...question.data });
+      accepted += 1;
+      if (wanted() <= 0) break;
+    }
+    result.model = batch.model;
+    // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
+    result.exhausted = batch.exhausted || accepted === 0;
+    result.complete = wanted() <= 0 || result.exhausted;
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut } }))) {
+      throw new LeaseLostError();
+    }
   }
-  const batch = await generator.generate({ params, count: missing, excludeIds: existingIds });
-  const questions: StoredQuestion[] = [];
-  const ids = new Set(existingIds);
-  for (const candidate of batch.questions) {
-    const question = questionSchema.parse(candidate);
-    const id = questionIdOf(question.prompt);
-    if (ids.has(id) || question.answerIndex >= question.choices.length) continue;
-    ids.add(id);
-    questions.push({ id, ...question });
+  if (!result.complete) {
+    result.complete = true;
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: 0, tokensOut: 0 } }))) throw new LeaseLostError();
   }
-  return { generator: generator.name, model: batch.model, generatedAt: new Date().toISOString(), questions: questions.slice(0, missing), exhausted: batch.exhausted };
+  return result;
+}
+
+class LeaseLostError extends Error {
+  constructor() {
+    super('lease lost to another worker');
+  }
 }
 
 /**
  * Runs one delivery of a generation task. Safe under at-least-once delivery: only the lease
  * holder works, a done row is acknowledged, and a stored result is written, never regenerated.
+ * Returning acknowledges the task; throwing makes Cloud Tasks retry it with backoff.
  */
 export async function runGenerationTask(deps: RunDeps, requestKey: string): Promise<RunOutcome> {
-  const started = Date.now();
+  const startedAt = new Date();
   const row = await claimGenerationRequest(deps.db, requestKey, deps.leaseSeconds);
   if (!row) {
-    deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', durationMs: Date.now() - started });
-    return { outcome: 'skipped' };
+    const current = await getGenerationRequest(deps.db, requestKey);
+    if (current?.status === 'pending' && current.not_before && current.not_before > new Date()) {
+      // Too early (Retry-After, spent budget): let Cloud Tasks deliver it again later.
+      throw new UnavailableError(`request deferred until ${current.not_before.toISOString()}`);
+    }
+    const reason = current ? `status ${current.status}${current.status === 'running' ? ' (leased elsewhere)' : ''}` : 'unknown request';
+    deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', reason, durationMs: Date.now() - startedAt.getTime() });
+    return { outcome: 'skipped', reason };
   }
   const attempt = row.attempts;
-  const logAttempt = (outcome: string, extra: Record<string, unknown> = {}) =>
-    deps.log?.({ event: 'generation.attempt', requestKey, poolKey: row.pool_key, attempt, outcome, durationMs: Date.now() - started, ...extra });
+  const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
+  const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0 };
+  const finish = async (outcome: AttemptOutcome, extra: Record<string, unknown> = {}) => {
+    const durationMs = Date.now() - startedAt.getTime();
+    deps.log?.({ event: 'generation.attempt', requestKey, poolKey: row.pool_key, attempt, outcome, durationMs, ...usage, ...extra });
+    await recordGenerationAttempt(deps.db, { requestKey, attempt, startedAt, outcome, ...usage, error: extra.error as string | undefined }).catch(() => undefined);
+  };
 
   try {
     await mirrorStatus(deps.firestore, requestKey, { status: 'running', attempt });
@@ -77,37 +159,41 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     if (!parsed.success) throw new PermanentGenerationError(`stored params are invalid: ${parsed.error.message}`);
     const params = parsed.data;
 
-    const reusedResult = row.result !== null && row.result !== undefined;
-    const result = reusedResult ? (row.result as GenerationResult) : await produceResult(deps, row, params);
-    if (!reusedResult && !(await storeGenerationResult(deps.db, requestKey, attempt, result))) {
-      logAttempt('lease-lost');
-      return { outcome: 'skipped' };
-    }
-    const poolSize = await writePoolQuestions(deps.firestore, {
-      poolKey: row.pool_key,
-      params,
-      requestKey,
-      generatedAt: result.generatedAt,
-      questions: result.questions,
-    });
-    if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) {
-      logAttempt('lease-lost');
-      return { outcome: 'skipped' };
-    }
+    const reusedResult = (row.result as GenerationResult | null)?.complete === true;
+    const result = await produceResult(deps, row, params, attempt, leaseEndsAt, usage);
+    const poolSize = await writePoolQuestions(deps.firestore, { poolKey: row.pool_key, params, requestKey, generatedAt: result.generatedAt, questions: result.questions });
+    if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null });
-    logAttempt('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
-    return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult };
+    await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
+    return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof LeaseLostError) {
+      await finish('lease-lost');
+      return { outcome: 'skipped', reason: message };
+    }
+    const until =
+      error instanceof DeferredError ? error.until
+      : error instanceof ModelRateLimitedError && error.retryAfterSeconds !== undefined ? new Date(Date.now() + error.retryAfterSeconds * 1000)
+      : undefined;
+    if (until) {
+      // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
+      await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
+      await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: message }).catch(() => undefined);
+      await finish('deferred', { error: message, until: until.toISOString() });
+      if (error instanceof DeferredError) return { outcome: 'deferred', until, error: message };
+      throw new UnavailableError(`deferred until ${until.toISOString()}: ${message}`, { cause: error });
+    }
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
       await failGenerationRequest(deps.db, requestKey, attempt, message);
       await mirrorStatus(deps.firestore, requestKey, { status: 'failed', error: message }).catch(() => undefined);
-      logAttempt('failed', { error: message });
+      await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
     await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
-    logAttempt('retry', { error: message });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: message }).catch(() => undefined);
+    await finish('retry', { error: message });
     throw new UnavailableError(`generation attempt ${attempt} failed: ${message}`, { cause: error });
   }
 }

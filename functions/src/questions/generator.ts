@@ -7,6 +7,8 @@ export type GenerateInput = {
   count: number;
   /** Ids already in the pool: never produce them again. */
   excludeIds: ReadonlySet<string>;
+  /** Epoch ms by which the call must be over: the lease ends soon after. */
+  deadline?: number;
 };
 
 export type GeneratedBatch = {
@@ -14,6 +16,8 @@ export type GeneratedBatch = {
   model: string;
   tokensIn: number;
   tokensOut: number;
+  /** Paid model calls this batch took (0 for offline generators). */
+  modelCalls: number;
   /** The generator cannot produce more distinct questions for these params. */
   exhausted: boolean;
 };
@@ -23,6 +27,8 @@ export type Support = { ok: true } | { ok: false; reason: string };
 /** A source of questions: the OpenAI model or the offline facts generator. */
 export interface QuestionGenerator {
   readonly name: Question['source'];
+  /** Most questions one generate() should be asked for: each batch is persisted before the next. */
+  readonly maxPerCall: number;
   supports(params: PoolParams): Support;
   generate(input: GenerateInput): Promise<GeneratedBatch>;
 }

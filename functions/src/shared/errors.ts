@@ -3,19 +3,19 @@
 // firebase-functions.
 
 export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
+  override readonly name: string = 'InvalidInputError';
   constructor(message: string, readonly details?: unknown) {
     super(message);
   }
 }
 
 export class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
+  override readonly name: string = 'NotFoundError';
 }
 
 /** A dependency (Postgres, Firestore, Cloud Tasks, the model) is down or overloaded: try again. */
 export class UnavailableError extends Error {
-  override readonly name = 'UnavailableError';
+  override readonly name: string = 'UnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -23,7 +23,7 @@ export class UnavailableError extends Error {
 
 /** The work can never succeed as asked: record it and stop retrying. */
 export class PermanentGenerationError extends Error {
-  override readonly name = 'PermanentGenerationError';
+  override readonly name: string = 'PermanentGenerationError';
 }
 
 const PG_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
@@ -42,4 +42,16 @@ export function isTransientInfrastructureError(error: unknown): boolean {
     return true;
   }
   return false;
+}
+
+/** A quota or budget is spent until `resetAt`. */
+export class ResourceExhaustedError extends Error {
+  override readonly name: string = 'ResourceExhaustedError';
+  constructor(message: string, readonly resetAt: Date) {
+    super(message);
+  }
+}
+
+export class PermissionDeniedError extends Error {
+  override readonly name: string = 'PermissionDeniedError';
 }

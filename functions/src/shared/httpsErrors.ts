@@ -1,15 +1,19 @@
 import { logger } from 'firebase-functions';
 import { HttpsError } from 'firebase-functions/v2/https';
-import { InvalidInputError, isTransientInfrastructureError, NotFoundError } from './errors';
+import { InvalidInputError, isTransientInfrastructureError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnavailableError } from './errors';
 
 /** Maps domain errors to the codes clients act on: fix the input, retry later, or report a bug. */
 export function toHttpsError(error: unknown): HttpsError {
   if (error instanceof HttpsError) return error;
   if (error instanceof InvalidInputError) return new HttpsError('invalid-argument', error.message, error.details);
   if (error instanceof NotFoundError) return new HttpsError('not-found', error.message);
+  if (error instanceof PermissionDeniedError) return new HttpsError('permission-denied', error.message);
+  if (error instanceof ResourceExhaustedError) {
+    return new HttpsError('resource-exhausted', `${error.message}; resets at ${error.resetAt.toISOString()}`, { resetAt: error.resetAt.toISOString() });
+  }
   if (isTransientInfrastructureError(error)) {
     logger.warn('dependency unavailable', { error: String(error) });
-    return new HttpsError('unavailable', error instanceof Error && error.name === 'UnavailableError' ? error.message : 'A backend service is temporarily unavailable; try again shortly.');
+    return new HttpsError('unavailable', error instanceof UnavailableError ? error.message : 'A backend service is temporarily unavailable; try again shortly.');
   }
   logger.error('unexpected error', error);
   return new HttpsError('internal', 'Internal error.');
@@ -21,6 +25,13 @@ export async function withHttpsErrors<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toHttpsError(error);
   }
+}
+
+/** Admin views and actions need the custom claim `admin`. */
+export function requireAdmin(auth: { uid?: string; token?: Record<string, unknown> } | undefined): string {
+  const uid = requireUid(auth);
+  if (auth?.token?.['admin'] !== true) throw new HttpsError('permission-denied', 'Admins only.');
+  return uid;
 }
 
 export function requireUid(auth: { uid?: string } | undefined): string {

@@ -6,6 +6,7 @@ export type TestStack = {
   projectId: string;
   region: string;
   databaseUrl: string;
+  openaiUrl: string;
   env: Record<string, string>;
   urls: { functions: string; firestore: string; auth: string; tasks: string; hosting: string; hub: string };
 };

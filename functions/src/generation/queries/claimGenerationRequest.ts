@@ -12,9 +12,11 @@ export async function claimGenerationRequest(db: Queryable, requestKey: string, 
             attempts = attempts + 1,
             lease_expires_at = now() + make_interval(secs => $2),
             started_at = coalesce(started_at, now()),
+            not_before = NULL,
             updated_at = now()
       WHERE request_key = $1
         AND attempts < max_attempts
+        AND (not_before IS NULL OR not_before <= now())
         AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
       RETURNING *`,
     [requestKey, leaseSeconds],

@@ -11,6 +11,11 @@ export type GenerationRequestRow = {
   enqueue_count: number;
   enqueued_at: Date | null;
   lease_expires_at: Date | null;
+  not_before: Date | null;
+  tokens_in: number;
+  tokens_out: number;
+  started_at: Date | null;
+  finished_at: Date | null;
   last_error: string | null;
   result: unknown;
   generated_count: number | null;

@@ -144,6 +144,7 @@ function buildQuestion(candidate: Candidate, params: PoolParams, localizer: Loca
  */
 export class FactsGenerator implements QuestionGenerator {
   readonly name = 'facts' as const;
+  readonly maxPerCall = Number.POSITIVE_INFINITY;
 
   supports(params: PoolParams): Support {
     if (!(FACTS_LANGUAGES as readonly string[]).includes(params.lang)) {
@@ -184,6 +185,6 @@ export class FactsGenerator implements QuestionGenerator {
       seen.add(id);
       questions.push(question);
     }
-    return { questions, model: FACTS_MODEL, tokensIn: 0, tokensOut: 0, exhausted: questions.length < count };
+    return { questions, model: FACTS_MODEL, tokensIn: 0, tokensOut: 0, modelCalls: 0, exhausted: questions.length < count };
   }
 }

@@ -1,0 +1,135 @@
+import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { z } from 'zod';
+import type { PoolParams } from '../../generation/poolParams';
+import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
+import { questionSchema, type Question } from '../question';
+import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from './modelErrors';
+import { repairPrompt, responseJsonSchema, SYSTEM_PROMPT, userPrompt } from './prompt';
+
+export type OpenAIGeneratorOptions = {
+  apiKey: string;
+  baseURL?: string;
+  model: string;
+  /** Most questions asked of one call; larger targets take several calls. */
+  questionsPerCall: number;
+  /** Per-call ceiling; the caller shortens it further to stay inside its lease. */
+  timeoutMs: number;
+};
+
+const modelOutputSchema = z.object({
+  questions: z.array(questionSchema.omit({ source: true, model: true })).min(1),
+});
+
+type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type CallResult = { content: string; finishReason: string; tokensIn: number; tokensOut: number };
+
+function retryAfterSeconds(headers: Headers | undefined): number | undefined {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.ceil(Number(ms) / 1000);
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
+}
+
+/** Sorts SDK errors into retry-later and give-up. */
+function classify(error: unknown): Error {
+  if (error instanceof APIConnectionError) return new ModelUnavailableError(`model unreachable: ${error.message}`);
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    if (status === 429) return new ModelRateLimitedError(retryAfterSeconds(error.headers), `model rate limited (429): ${error.message}`);
+    if (status >= 500 || status === 408 || status === 409) return new ModelUnavailableError(`model error ${status}: ${error.message}`);
+    return new ModelRequestRejectedError(`model rejected the request (${status}): ${error.message}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Questions from an OpenAI-compatible chat completions API with structured output, validated by
+ * zod. One generate() is one call (plus at most one repair call); the caller loops for large targets
+ * and persists each batch, so a retry never pays for a batch twice.
+ */
+export class OpenAIGenerator implements QuestionGenerator {
+  readonly name = 'openai' as const;
+  readonly maxPerCall: number;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAIGeneratorOptions) {
+    // Cloud Tasks owns retries (with backoff, leases and Retry-After); the SDK must not add its own.
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL || undefined, maxRetries: 0, timeout: options.timeoutMs });
+    this.maxPerCall = options.questionsPerCall;
+  }
+
+  supports(_params: PoolParams): Support {
+    return { ok: true };
+  }
+
+  private async call(messages: Message[], params: PoolParams, timeoutMs: number): Promise<CallResult> {
+    try {
+      const completion = await this.client.chat.completions.create(
+        {
+          model: this.options.model,
+          messages,
+          temperature: 0.7,
+          response_format: { type: 'json_schema', json_schema: { name: 'quiz_questions', strict: true, schema: responseJsonSchema(params.type) } },
+        },
+        { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) },
+      );
+      const choice = completion.choices[0];
+      if (!choice) throw new ModelUnavailableError('model returned no choices');
+      if (choice.message.refusal) throw new ModelRefusalError(`model refused: ${choice.message.refusal}`);
+      if (choice.finish_reason === 'content_filter') throw new ModelRefusalError('model output was blocked by its content filter');
+      return {
+        content: choice.message.content ?? '',
+        finishReason: choice.finish_reason,
+        tokensIn: completion.usage?.prompt_tokens ?? 0,
+        tokensOut: completion.usage?.completion_tokens ?? 0,
+      };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async generate({ params, count, deadline }: GenerateInput): Promise<GeneratedBatch> {
+    const timeLeft = () => (deadline ?? Date.now() + this.options.timeoutMs) - Date.now();
+    let size = Math.min(count, this.options.questionsPerCall);
+    let tokensIn = 0;
+    let tokensOut = 0;
+    let calls = 0;
+    const messages: Message[] = [
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: userPrompt(params, size) },
+    ];
+    let repaired = false;
+    for (;;) {
+      if (timeLeft() < 1_000) throw new ModelUnavailableError('no time left in the lease for another model call');
+      const result = await this.call(messages, params, timeLeft());
+      calls += 1;
+      tokensIn += result.tokensIn;
+      tokensOut += result.tokensOut;
+      if (result.finishReason === 'length') {
+        // Truncated output: the batch was too big for the token limit. Ask for fewer.
+        if (size === 1) throw new ModelOutputInvalidError('model output truncated (finish_reason=length) even for one question');
+        size = Math.max(1, Math.floor(size / 2));
+        messages.splice(1, messages.length - 1, { role: 'user', content: userPrompt(params, size) });
+        continue;
+      }
+      let problems: string;
+      try {
+        const parsed = modelOutputSchema.safeParse(JSON.parse(result.content));
+        if (parsed.success) {
+          const questions: Question[] = parsed.data.questions.map((q) => ({ ...q, source: 'openai', model: this.options.model }));
+          return { questions, model: this.options.model, tokensIn, tokensOut, modelCalls: calls, exhausted: false };
+        }
+        problems = parsed.error.issues.slice(0, 8).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      } catch (error) {
+        problems = `not valid JSON (${(error as Error).message})`;
+      }
+      if (repaired) throw new ModelOutputInvalidError(`model output invalid after a repair attempt: ${problems}`);
+      repaired = true;
+      messages.push({ role: 'assistant', content: result.content }, { role: 'user', content: repairPrompt(result.content, problems) });
+    }
+  }
+}

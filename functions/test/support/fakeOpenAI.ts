@@ -1,0 +1,17 @@
+import { testStack } from './stack';
+
+// Talks to the fake OpenAI server's control endpoints (scripts/lib/fakeOpenAI.mjs).
+
+function controlUrl(base: string, path: string): string {
+  return `${base.replace(/\/v1$/, '')}/_control/${path}`;
+}
+
+export async function injectFaults(theme: string, faults: Array<Record<string, unknown>>, base = testStack().openaiUrl): Promise<void> {
+  const response = await fetch(controlUrl(base, 'faults'), { method: 'POST', body: JSON.stringify({ theme, faults }) });
+  if (!response.ok) throw new Error(`fault injection failed: ${response.status}`);
+}
+
+export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[] }> {
+  const response = await fetch(`${controlUrl(base, 'calls')}?theme=${encodeURIComponent(theme)}`);
+  return (await response.json()) as { calls: number; repairs: number; counts: number[] };
+}

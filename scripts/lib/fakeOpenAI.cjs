@@ -1,0 +1,130 @@
+// A local server that speaks the OpenAI chat completions API as the openai SDK calls it, writes
+// well-formed quiz questions from the request's DATA, and injects faults on demand. Tests and the
+// bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
+//
+// Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset.
+// Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
+// {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
+'use strict';
+const http = require('node:http');
+
+const LOCALIZED = {
+  fr: { tf: ['Vrai', 'Faux'], q: 'Question' },
+  es: { tf: ['Verdadero', 'Falso'], q: 'Pregunta' },
+  en: { tf: ['True', 'False'], q: 'Question' },
+};
+
+function dataOf(messages) {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const match = /DATA = (\{.*\})$/s.exec(typeof messages[i].content === 'string' ? messages[i].content : '');
+    if (match) return JSON.parse(match[1]);
+  }
+  return undefined;
+}
+
+async function startFakeOpenAI({ port = 0 } = {}) {
+  const faults = new Map(); // theme -> queued faults
+  const calls = []; // { theme, count, repair, at }
+  const serials = new Map(); // theme -> questions written so far, so every call brings new ones
+
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const url = new URL(req.url, 'http://localhost');
+    const json = (status, value, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(value));
+    };
+
+    if (url.pathname === '/_control/reset') {
+      faults.clear();
+      calls.length = 0;
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/faults') {
+      const { theme, faults: list } = JSON.parse(body);
+      faults.set(theme, [...(faults.get(theme) ?? []), ...list]);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/calls') {
+      const theme = url.searchParams.get('theme');
+      const mine = calls.filter((call) => theme === null || call.theme === theme);
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count) });
+    }
+    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
+      return json(404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });
+    }
+    if (!/^Bearer .+/.test(req.headers.authorization ?? '')) {
+      return json(401, { error: { message: 'Missing API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
+
+    const request = JSON.parse(body);
+    const data = dataOf(request.messages) ?? { count: 1, theme: 'unknown', type: 'mcq', language: 'English (en)', difficulty: 'medium' };
+    const theme = data.theme;
+    const repair = request.messages.some((m) => m.role === 'assistant');
+    calls.push({ theme, count: data.count, repair, at: Date.now() });
+    const fault = faults.get(theme)?.shift();
+
+    if (fault?.kind === 'status') {
+      const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      const type = fault.status === 429 ? 'rate_limit_exceeded' : 'server_error';
+      return json(fault.status, fault.body ?? { error: { message: `injected ${fault.status}`, type, code: type } }, headers);
+    }
+    if (fault?.kind === 'hang') {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms ?? 600_000));
+      if (res.destroyed) return undefined;
+    }
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+
+    const lang = /\((\w\w)\)$/.exec(data.language ?? '')?.[1] ?? 'en';
+    const words = LOCALIZED[lang] ?? LOCALIZED.en;
+    const start = serials.get(theme) ?? 0;
+    serials.set(theme, start + data.count);
+    const questions = Array.from({ length: data.count }, (_, i) => {
+      const n = start + i + 1;
+      const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
+      return {
+        prompt: `${words.q} ${n} on ${theme}: which answer is number ${n % choices.length}?`,
+        choices,
+        answerIndex: n % choices.length,
+        explanation: `Because the answer to ${words.q.toLowerCase()} ${n} is choice ${n % choices.length}.`,
+        difficulty: data.difficulty ?? 'medium',
+      };
+    });
+    let content = JSON.stringify({ questions });
+    let finishReason = 'stop';
+    let refusal = null;
+    if (fault?.kind === 'malformed') content = `${content.slice(0, Math.floor(content.length / 2))}, oops`;
+    if (fault?.kind === 'invalid') content = JSON.stringify({ questions: questions.map((q) => ({ ...q, answerIndex: 'first' })) });
+    if (fault?.kind === 'length') {
+      content = content.slice(0, Math.floor(content.length / 3));
+      finishReason = 'length';
+    }
+    if (fault?.kind === 'refusal') {
+      content = null;
+      refusal = "I'm sorry, I can't help with that.";
+    }
+    const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+    const completionTokens = Math.ceil((content ?? refusal).length / 4);
+    return json(200, {
+      id: `chatcmpl-${calls.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      choices: [{ index: 0, message: { role: 'assistant', content, refusal }, logprobs: null, finish_reason: finishReason }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    });
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${address.port}/v1`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
+
+module.exports = { startFakeOpenAI };

@@ -1,0 +1,1 @@
+export function startFakeOpenAI(options?: { port?: number }): Promise<{ url: string; close(): Promise<void> }>;
