@@ -1,5 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { PermanentGenerationError, UnavailableError } from '../shared/errors';
+import { PermanentGenerationError, UnavailableError, withDeadline } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { listPoolQuestionIds, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import type { QuestionGenerator } from '../questions/generator';
@@ -153,15 +153,25 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     await recordGenerationAttempt(deps.db, { requestKey, attempt, startedAt, outcome, ...usage, error: extra.error as string | undefined }).catch(() => undefined);
   };
 
+  // Status mirroring on the failure path is best effort: Firestore may be the thing that failed,
+  // and the Postgres transition (already made) is what matters.
+  const mirrorBestEffort = (update: Parameters<typeof mirrorStatus>[2]) =>
+    withDeadline(mirrorStatus(deps.firestore, requestKey, update), 5_000, 'status mirror').catch(() => undefined);
+
   try {
-    await mirrorStatus(deps.firestore, requestKey, { status: 'running', attempt });
+    await mirrorBestEffort({ status: 'running', attempt });
     const parsed = poolParamsSchema.safeParse(row.params);
     if (!parsed.success) throw new PermanentGenerationError(`stored params are invalid: ${parsed.error.message}`);
     const params = parsed.data;
 
     const reusedResult = (row.result as GenerationResult | null)?.complete === true;
     const result = await produceResult(deps, row, params, attempt, leaseEndsAt, usage);
-    const poolSize = await writePoolQuestions(deps.firestore, { poolKey: row.pool_key, params, requestKey, generatedAt: result.generatedAt, questions: result.questions });
+    // Writes are idempotent, so one abandoned at the end of the lease is harmless if it lands later.
+    const poolSize = await withDeadline(
+      writePoolQuestions(deps.firestore, { poolKey: row.pool_key, params, requestKey, generatedAt: result.generatedAt, questions: result.questions }),
+      leaseEndsAt - Date.now() - 5_000,
+      'the Firestore write',
+    );
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null });
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
@@ -179,7 +189,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     if (until) {
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
       await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
-      await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: message }).catch(() => undefined);
+      await mirrorBestEffort({ status: 'pending', error: message });
       await finish('deferred', { error: message, until: until.toISOString() });
       if (error instanceof DeferredError) return { outcome: 'deferred', until, error: message };
       throw new UnavailableError(`deferred until ${until.toISOString()}: ${message}`, { cause: error });
@@ -187,12 +197,12 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
       await failGenerationRequest(deps.db, requestKey, attempt, message);
-      await mirrorStatus(deps.firestore, requestKey, { status: 'failed', error: message }).catch(() => undefined);
+      await mirrorBestEffort({ status: 'failed', error: message });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
     await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
-    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: message }).catch(() => undefined);
+    await mirrorBestEffort({ status: 'pending', error: message });
     await finish('retry', { error: message });
     throw new UnavailableError(`generation attempt ${attempt} failed: ${message}`, { cause: error });
   }

@@ -55,3 +55,16 @@ export class ResourceExhaustedError extends Error {
 export class PermissionDeniedError extends Error {
   override readonly name: string = 'PermissionDeniedError';
 }
+
+/** Rejects with UnavailableError once `ms` have passed; the work itself is not cancelled. */
+export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(`${what} did not finish within ${Math.round(ms / 1000)} s`)), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
