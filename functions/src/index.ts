@@ -1,3 +1,4 @@
 // The deployed functions, one line each. Everything else lives in its capability folder.
 export { requestGeneration, generateQuestionPool } from './generation/handlers';
 export { drawQuestions } from './pools/handlers';
+export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge } from './discovery/handlers';

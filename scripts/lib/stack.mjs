@@ -49,6 +49,19 @@ export async function migrate(databaseUrl) {
   });
 }
 
+/** Discovery provider keys; unset ones are written as "none" (the provider reports itself unconfigured). */
+const DISCOVERY_SECRETS = ['TMDB_API_TOKEN', 'RAWG_API_KEY', 'IGDB_CLIENT_ID', 'IGDB_CLIENT_SECRET'];
+
+/**
+ * Param values for the functions emulator. firebase-tools gives functions/.env.local precedence over
+ * the environment it was started with (and writes defaults there), so the stack owns that file and
+ * rewrites it on every start: values given here, defaults for the rest.
+ */
+function writeLocalParams(params) {
+  const lines = Object.entries(params).map(([key, value]) => `${key}=${value}`);
+  fs.writeFileSync(path.join(functionsDir, '.env.local'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+}
+
 /** Local-only secrets for the functions emulator (firebase-tools reads functions/.secret.local). */
 function writeLocalSecrets(values) {
   const lines = Object.entries(values)
@@ -74,9 +87,10 @@ async function waitForLog(logFile, server, { ready, failure, timeoutMs }) {
 }
 
 /**
- * @param {{ profile?: 'start'|'test'|'bench', log?: (line: string) => void, env?: Record<string,string> }} options
+ * @param {{ profile?: 'start'|'test'|'bench', log?: (line: string) => void, env?: Record<string,string>,
+ *   params?: Record<string,string>, secrets?: Record<string,string> }} options
  */
-export async function startStack({ profile = 'start', log = () => {}, env = {}, skipImport = false } = {}) {
+export async function startStack({ profile = 'start', log = () => {}, env = {}, params = {}, secrets: extraSecrets = {}, skipImport = false } = {}) {
   const started = Date.now();
   const { configPath, emulators } = emulatorConfig(profile);
   const host = '127.0.0.1';
@@ -112,8 +126,10 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     }
 
     buildFunctions(log);
-    const secrets = { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY };
+    const discoverySecrets = Object.fromEntries(DISCOVERY_SECRETS.map((name) => [name, extraSecrets[name] ?? process.env[name] ?? 'none']));
+    const secrets = { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY, ...discoverySecrets };
     writeLocalSecrets(secrets);
+    writeLocalParams(params);
 
     const logDir = path.join(repoRoot, '.logs');
     fs.mkdirSync(logDir, { recursive: true });
