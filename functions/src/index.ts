@@ -2,3 +2,4 @@
 export { requestGeneration, generateQuestionPool, retryRequest, generationStats } from './generation/handlers';
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions } from './pools/handlers';
+export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge } from './discovery/handlers';

@@ -49,6 +49,9 @@ export async function migrate(databaseUrl) {
   });
 }
 
+/** Discovery provider keys; unset ones are written as "none" (the provider reports itself unconfigured). */
+const DISCOVERY_SECRETS = ['TMDB_API_TOKEN', 'RAWG_API_KEY', 'IGDB_CLIENT_ID', 'IGDB_CLIENT_SECRET'];
+
 /**
  * Local-only values for the functions emulator: secrets in functions/.secret.local, params in
  * functions/.env.local (both git-ignored, rewritten at every start so no stale value survives).
@@ -116,8 +119,11 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     }
 
     buildFunctions(log);
-    // "unset" rather than nothing: an absent secret sends the emulator to Secret Manager.
-    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'unset', ...secrets }, 0o600);
+    // "none" rather than nothing: an absent secret sends the emulator to Secret Manager. firebase-tools
+    // gives functions/.env.local precedence over its environment (and writes defaults there), so the
+    // stack owns that file too.
+    const discoverySecrets = Object.fromEntries(DISCOVERY_SECRETS.map((name) => [name, secrets[name] ?? process.env[name] ?? 'none']));
+    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', ...discoverySecrets, ...secrets }, 0o600);
     writeLocalFile('.env.local', params);
 
     const logDir = path.join(repoRoot, '.logs');

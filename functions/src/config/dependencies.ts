@@ -15,7 +15,7 @@ let generators: QuestionGenerator[] | undefined;
 function secretOrUndefined(secret: { value(): string }): string | undefined {
   try {
     const value = secret.value();
-    return value && value !== 'unset' ? value : undefined;
+    return value && value !== 'none' ? value : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { defineInt, defineSecret, defineString } from 'firebase-functions/params
 /** Postgres connection string (Cloud SQL in production; the local stack writes functions/.secret.local). */
 export const DATABASE_URL = defineSecret('DATABASE_URL');
 
-/** OpenAI key; "unset" (the local default) leaves only the offline facts generator. */
+/** OpenAI key; "none" (the local default) leaves only the offline facts generator. */
 export const OPENAI_API_KEY = defineSecret('OPENAI_API_KEY');
 
 export const OPENAI_BASE_URL = defineString('OPENAI_BASE_URL', {
@@ -59,3 +59,34 @@ export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
   default: 'us-central1',
   description: 'Region of the functions and of the generation task queue.',
 });
+
+// Discovery cache (issue #5). Base URLs are params so tests and staging can point at other hosts.
+export const CACHE_MODE = defineString('CACHE_MODE', {
+  default: 'hybrid',
+  description: 'Discovery reads: hybrid (cache-aside), api_only (always the provider), db_only (never the provider).',
+  input: { select: { options: [{ value: 'hybrid' }, { value: 'api_only' }, { value: 'db_only' }] } },
+});
+export const DISCOVERY_TIMEZONE = defineString('DISCOVERY_TIMEZONE', {
+  default: 'Europe/Paris',
+  description: 'Time zone of the staggered discovery refresh schedule.',
+});
+export const DISCOVERY_UPSTREAM_TIMEOUT_MS = defineInt('DISCOVERY_UPSTREAM_TIMEOUT_MS', { default: 8000, description: 'Timeout of one provider request.' });
+export const DISCOVERY_MAX_RETRY_AFTER_SECONDS = defineInt('DISCOVERY_MAX_RETRY_AFTER_SECONDS', {
+  default: 5,
+  description: 'A 429 Retry-After up to this long is waited out; longer ones pause the provider and serve stale.',
+});
+export const DISCOVERY_STATS_FLUSH_SECONDS = defineInt('DISCOVERY_STATS_FLUSH_SECONDS', { default: 30, description: 'How often an instance writes its batched hit counters.' });
+export const TMDB_BASE_URL = defineString('TMDB_BASE_URL', { default: 'https://api.themoviedb.org/3' });
+export const JIKAN_BASE_URL = defineString('JIKAN_BASE_URL', { default: 'https://api.jikan.moe/v4' });
+export const RAWG_BASE_URL = defineString('RAWG_BASE_URL', { default: 'https://api.rawg.io/api' });
+export const IGDB_BASE_URL = defineString('IGDB_BASE_URL', { default: 'https://api.igdb.com/v4' });
+export const TWITCH_TOKEN_URL = defineString('TWITCH_TOKEN_URL', { default: 'https://id.twitch.tv/oauth2/token' });
+export const DEEZER_BASE_URL = defineString('DEEZER_BASE_URL', { default: 'https://api.deezer.com' });
+export const ITUNES_BASE_URL = defineString('ITUNES_BASE_URL', { default: 'https://rss.applemarketingtools.com/api/v2' });
+export const ITUNES_COUNTRY = defineString('ITUNES_COUNTRY', { default: 'us', description: 'Storefront of the iTunes charts.' });
+/** Provider keys; a secret set to "none" leaves its provider unconfigured. */
+export const TMDB_API_TOKEN = defineSecret('TMDB_API_TOKEN');
+export const RAWG_API_KEY = defineSecret('RAWG_API_KEY');
+export const IGDB_CLIENT_ID = defineSecret('IGDB_CLIENT_ID');
+export const IGDB_CLIENT_SECRET = defineSecret('IGDB_CLIENT_SECRET');
+export const DISCOVERY_SECRETS = [DATABASE_URL, TMDB_API_TOKEN, RAWG_API_KEY, IGDB_CLIENT_ID, IGDB_CLIENT_SECRET];

@@ -9,6 +9,8 @@ export type TestStack = {
   openaiUrl: string;
   env: Record<string, string>;
   urls: { functions: string; firestore: string; auth: string; tasks: string; hosting: string; hub: string };
+  /** Where emulated functions expect the discovery provider fixtures (test/support/providerFixtures.ts). */
+  discoveryFixturePort: number;
 };
 
 export function testStack(): TestStack {

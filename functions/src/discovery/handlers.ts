@@ -1,0 +1,105 @@
+import { logger } from 'firebase-functions';
+import { HttpsError, onCall, onRequest, type FunctionsErrorCode } from 'firebase-functions/v2/https';
+import { onSchedule, type ScheduleFunction } from 'firebase-functions/v2/scheduler';
+import { z } from 'zod';
+import { discoveryService } from '../config/discoveryDependencies';
+import { DISCOVERY_SECRETS, DISCOVERY_TIMEZONE } from '../config/params';
+import { requireUid, toHttpsError } from '../shared/httpsErrors';
+import { parseInput } from '../shared/validation';
+import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
+import { EXPIRED_REFRESH_CRON, PURGE_CRON, REFRESH_SCHEDULE } from './schedule';
+import { PROVIDERS } from './types';
+
+function toDiscoveryHttpsError(error: unknown): HttpsError {
+  if (error instanceof UpstreamError) {
+    return new HttpsError('unavailable', `${error.message}; nothing cached to fall back on`, { provider: error.provider, retryAfterSeconds: error.retryAfterSeconds });
+  }
+  if (error instanceof ProviderNotConfiguredError) return new HttpsError('failed-precondition', error.message, { provider: error.provider });
+  if (error instanceof NotCachedError) return new HttpsError('not-found', error.message);
+  return toHttpsError(error);
+}
+
+async function withDiscoveryErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toDiscoveryHttpsError(error);
+  }
+}
+
+function requireAdmin(auth: { uid?: string; token?: Record<string, unknown> } | undefined): string {
+  const uid = requireUid(auth);
+  if (auth?.token?.admin !== true) throw new HttpsError('permission-denied', 'Admins only.');
+  return uid;
+}
+
+const options = { secrets: DISCOVERY_SECRETS, concurrency: 80 };
+
+export const getDiscovery = onCall(options, async (request) => {
+  requireUid(request.auth);
+  return withDiscoveryErrors(() => discoveryService().get(request.data));
+});
+
+const HTTP_STATUS: Partial<Record<FunctionsErrorCode, number>> = {
+  'invalid-argument': 400,
+  'failed-precondition': 412,
+  'not-found': 404,
+  unavailable: 503,
+};
+
+/** Public GET for the same lists (no auth: they are public charts), cacheable by a CDN while fresh. */
+export const discoveryFeed = onRequest(options, async (request, response) => {
+  if (request.method !== 'GET') {
+    response.set('allow', 'GET').status(405).json({ error: { status: 'INVALID_ARGUMENT', message: 'Use GET.' } });
+    return;
+  }
+  try {
+    const { provider, endpoint, category, period } = request.query;
+    const reply = await discoveryService().get({ provider, endpoint, category, period });
+    const maxAge = reply.stale || !reply.expiresAt ? 0 : Math.min(300, Math.max(0, Math.floor((Date.parse(reply.expiresAt) - Date.now()) / 1000)));
+    response.set('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-store').json(reply);
+  } catch (error) {
+    const httpsError = toDiscoveryHttpsError(error);
+    response.status(HTTP_STATUS[httpsError.code] ?? 500).json({ error: httpsError.toJSON() });
+  }
+});
+
+export const discoveryStats = onCall(options, async (request) => {
+  requireAdmin(request.auth);
+  return withDiscoveryErrors(() => discoveryService().stats());
+});
+
+const refreshNowSchema = z
+  .object({ key: z.string().min(3).max(255).optional(), provider: z.enum(PROVIDERS).optional() })
+  .strict()
+  .refine((input) => (input.key === undefined) !== (input.provider === undefined), { message: 'give exactly one of key or provider' });
+
+export const refreshDiscoveryNow = onCall({ ...options, timeoutSeconds: 300 }, async (request) => {
+  requireAdmin(request.auth);
+  return withDiscoveryErrors(async () => {
+    const target = parseInput(refreshNowSchema, request.data);
+    const { outcomes, ...summary } = await discoveryService().refreshNow(target);
+    return { ...summary, outcomes };
+  });
+});
+
+const scheduled = { secrets: DISCOVERY_SECRETS, timeZone: DISCOVERY_TIMEZONE, timeoutSeconds: 540, retryCount: 0 };
+
+/** One scheduled function per row of the schedule table, deployed as `discoveryRefresh-<id>`. */
+export const discoveryRefresh: Record<string, ScheduleFunction> = Object.fromEntries(
+  REFRESH_SCHEDULE.map((job) => [
+    job.id,
+    onSchedule({ ...scheduled, schedule: job.cron }, async () => {
+      const summary = await discoveryService().refreshFeeds(job.id, job.feeds);
+      if (summary.failed > 0) logger.warn('discovery refresh had failures', { job: job.id, failed: summary.failed });
+    }),
+  ]),
+);
+
+export const discoveryRefreshExpired = onSchedule({ ...scheduled, schedule: EXPIRED_REFRESH_CRON }, async () => {
+  await discoveryService().refreshExpired();
+});
+
+export const discoveryPurge = onSchedule({ ...scheduled, schedule: PURGE_CRON }, async () => {
+  await discoveryService().purge();
+});

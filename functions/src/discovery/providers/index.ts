@@ -1,0 +1,33 @@
+import type { DiscoveryProvider, ProviderName } from '../types';
+import type { UpstreamSettings } from '../upstream';
+import { createDeezerProvider } from './deezer';
+import { createIgdbProvider } from './igdb';
+import { createItunesProvider } from './itunes';
+import { createJikanProvider } from './jikan';
+import { createRawgProvider } from './rawg';
+import { createTmdbProvider } from './tmdb';
+
+type Common = Omit<UpstreamSettings, 'baseUrl'> & { sleep?: (ms: number) => Promise<void>; now?: () => number };
+
+export type ProvidersConfig = Common & {
+  tmdb: { baseUrl: string; apiToken: string | undefined };
+  jikan: { baseUrl: string };
+  rawg: { baseUrl: string; apiKey: string | undefined };
+  igdb: { baseUrl: string; tokenUrl: string; clientId: string | undefined; clientSecret: string | undefined };
+  deezer: { baseUrl: string };
+  itunes: { baseUrl: string; country: string };
+};
+
+export type Providers = Record<ProviderName, DiscoveryProvider>;
+
+export function createProviders(config: ProvidersConfig): Providers {
+  const common: Common = { timeoutMs: config.timeoutMs, maxRetryAfterSeconds: config.maxRetryAfterSeconds, sleep: config.sleep, now: config.now };
+  return {
+    tmdb: createTmdbProvider({ ...common, ...config.tmdb }),
+    jikan: createJikanProvider({ ...common, ...config.jikan }),
+    rawg: createRawgProvider({ ...common, ...config.rawg }),
+    igdb: createIgdbProvider({ ...common, ...config.igdb }),
+    deezer: createDeezerProvider({ ...common, ...config.deezer }),
+    itunes: createItunesProvider({ ...common, ...config.itunes }),
+  };
+}

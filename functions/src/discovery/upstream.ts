@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import { UpstreamError } from './errors';
+import type { ProviderName } from './types';
+
+export type UpstreamSettings = {
+  baseUrl: string;
+  timeoutMs: number;
+  /** A Retry-After up to this long is waited out and retried; longer ones block the provider until then. */
+  maxRetryAfterSeconds: number;
+};
+
+export type UpstreamClientOptions = UpstreamSettings & {
+  provider: ProviderName;
+  /** Spacing between requests to respect the provider's rate limit (Jikan: about 3 per second). */
+  minIntervalMs: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+const RETRIES_AFTER_429 = 2;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** HTTP to one provider: timeout, per-provider spacing, Retry-After, and typed failures. */
+export class UpstreamClient {
+  private nextSlot = 0;
+  private blockedUntil = 0;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async json<S extends z.ZodType>(schema: S, url: string, init: RequestInit = {}): Promise<z.output<S>> {
+    const body = await this.request(url, init);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new UpstreamError(this.options.provider, 'malformed', `unexpected response shape: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    }
+    return parsed.data;
+  }
+
+  async request(url: string, init: RequestInit = {}): Promise<unknown> {
+    const { provider, timeoutMs, maxRetryAfterSeconds } = this.options;
+    for (let attempt = 0; ; attempt += 1) {
+      const blockedFor = this.blockedUntil - Date.now();
+      if (blockedFor > 0) {
+        // The provider asked us to stay away: failing fast keeps a refresh storm off it.
+        throw new UpstreamError(provider, 'rate-limited', `rate limited for another ${Math.ceil(blockedFor / 1000)} s`, 429, Math.ceil(blockedFor / 1000));
+      }
+      await this.waitForSlot();
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        text = await response.text();
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'TimeoutError' || name === 'AbortError') throw new UpstreamError(provider, 'timeout', `no answer within ${timeoutMs} ms`);
+        throw new UpstreamError(provider, 'network', `unreachable (${(error as { cause?: { code?: string } }).cause?.code ?? String(error)})`);
+      }
+      if (response.status === 429 || response.status === 503) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_SECONDS;
+        if (attempt < RETRIES_AFTER_429 && retryAfter <= maxRetryAfterSeconds) {
+          await this.sleep(retryAfter * 1000);
+          continue;
+        }
+        this.blockedUntil = Date.now() + retryAfter * 1000;
+        throw new UpstreamError(provider, 'rate-limited', `answered ${response.status}, retry after ${retryAfter} s`, response.status, retryAfter);
+      }
+      if (!response.ok) throw new UpstreamError(provider, 'http', `answered ${response.status}: ${text.slice(0, 200)}`, response.status);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new UpstreamError(provider, 'malformed', `answered ${response.status} with a body that is not JSON: ${text.slice(0, 80)}`, response.status);
+      }
+    }
+  }
+
+  private async waitForSlot(): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.options.minIntervalMs;
+    if (slot > now) await this.sleep(slot - now);
+  }
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** `2024-05-17T00:00:00+00:00` or `2024-05-17` → `2024-05-17`; anything else → null. */
+export function isoDate(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^(\d{4}-\d{2}-\d{2})/.exec(value);
+  return match ? match[1]! : null;
+}
