@@ -19,3 +19,13 @@ export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
   default: 'us-central1',
   description: 'Region of the functions and of the generation task queue.',
 });
+
+export const POOL_IDS_TTL_SECONDS = defineInt('POOL_IDS_TTL_SECONDS', {
+  default: 600,
+  description: 'How long an instance trusts its cached list of a pool\'s question ids (clamped to 300–1800).',
+});
+
+export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
+  default: 3600,
+  description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
+});

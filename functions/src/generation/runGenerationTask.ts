@@ -1,10 +1,10 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { PermanentGenerationError, UnavailableError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
-import { listPoolQuestionIds, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
-import type { QuestionGenerator } from '../questions/generator';
+import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
+import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
+import type { GeneratedBatch, QuestionGenerator } from '../questions/generator';
 import { pickGenerator } from '../questions/pickGenerator';
-import { questionIdOf, questionSchema } from '../questions/question';
 import { poolParamsSchema, type PoolParams } from './poolParams';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';
@@ -29,6 +29,8 @@ export type GenerationResult = {
   generatedAt: string;
   questions: StoredQuestion[];
   exhausted: boolean;
+  /** Candidates the quality gate and duplicate filter turned away, by reason. */
+  rejected?: RejectionCounts;
 };
 
 export type RunOutcome =
@@ -37,23 +39,26 @@ export type RunOutcome =
   | { outcome: 'failed'; error: string };
 
 async function produceResult(deps: RunDeps, row: GenerationRequestRow, params: PoolParams): Promise<GenerationResult> {
-  const existingIds = new Set(await listPoolQuestionIds(deps.firestore, row.pool_key));
-  const missing = row.target_count - existingIds.size;
+  const pool = await readPoolForScreening(deps.firestore, row.pool_key);
+  const missing = row.target_count - pool.length;
   const generator = pickGenerator(deps.generators, params);
   if (missing <= 0) {
-    return { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false };
+    return { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false, rejected: {} };
   }
-  const batch = await generator.generate({ params, count: missing, excludeIds: existingIds });
+  // Rejected candidates leave the pool short: ask again (a bounded number of times) for the rest.
+  const excludeIds = new Set(pool.map((question) => question.id));
   const questions: StoredQuestion[] = [];
-  const ids = new Set(existingIds);
-  for (const candidate of batch.questions) {
-    const question = questionSchema.parse(candidate);
-    const id = questionIdOf(question.prompt);
-    if (ids.has(id) || question.answerIndex >= question.choices.length) continue;
-    ids.add(id);
-    questions.push({ id, ...question });
+  let rejected: RejectionCounts = {};
+  let batch: GeneratedBatch | undefined;
+  for (let round = 0; round < 3 && questions.length < missing && !batch?.exhausted; round++) {
+    batch = await generator.generate({ params, count: missing - questions.length, excludeIds });
+    const screened = screenCandidates({ lang: params.lang, candidates: batch.questions, pool: [...pool, ...questions], limit: missing - questions.length });
+    questions.push(...screened.accepted);
+    rejected = addCounts(rejected, screened.rejected);
+    for (const id of [...screened.rejectedIds, ...screened.accepted.map((question) => question.id)]) excludeIds.add(id);
+    if (screened.accepted.length === 0) break;
   }
-  return { generator: generator.name, model: batch.model, generatedAt: new Date().toISOString(), questions: questions.slice(0, missing), exhausted: batch.exhausted };
+  return { generator: generator.name, model: batch?.model ?? 'none', generatedAt: new Date().toISOString(), questions, exhausted: batch?.exhausted ?? false, rejected };
 }
 
 /**
