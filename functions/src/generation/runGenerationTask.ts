@@ -12,7 +12,7 @@ import { failGenerationRequest } from './queries/failGenerationRequest';
 import { releaseGenerationRequest } from './queries/releaseGenerationRequest';
 import { storeGenerationResult } from './queries/storeGenerationResult';
 import type { GenerationRequestRow } from './queries/types';
-import { mirrorStatus } from './statusMirror';
+import { mirrorStatus, reportProgress } from './statusMirror';
 
 export type RunDeps = {
   db: Queryable;
@@ -56,6 +56,7 @@ async function produceResult(deps: RunDeps, row: GenerationRequestRow, params: P
     questions.push(...screened.accepted);
     rejected = addCounts(rejected, screened.rejected);
     for (const id of [...screened.rejectedIds, ...screened.accepted.map((question) => question.id)]) excludeIds.add(id);
+    reportProgress(deps.firestore, row.request_key, { status: 'running', generated: questions.length });
     if (screened.accepted.length === 0) break;
   }
   return { generator: generator.name, model: batch?.model ?? 'none', generatedAt: new Date().toISOString(), questions, exhausted: batch?.exhausted ?? false, rejected };

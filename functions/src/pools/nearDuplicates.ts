@@ -7,14 +7,14 @@ import { normalizeQuestionText } from '../questions/question';
  * Quiz questions of one pool share templates ("What is the capital of X?"), so plain word
  * Jaccard calls "capital of France" and "capital of Spain" closer than two phrasings of one
  * question. Two questions are near-duplicates when
- *   - their correct answers are the same words (J ≥ 0.5; by text, so reordered choices change nothing),
- *   - their named entities (capitalized words, flags, numbers) agree (J ≥ 0.5, or one side has none),
+ *   - their correct answers share most words (J ≥ 0.5; by text, so reordered choices change nothing),
+ *   - their named entities (capitalized words, flags, numbers) are the same (or one side has none),
  *   - and their content words (stopwords removed, crude 5-letter stems) overlap:
  *     |A ∩ B| / min(|A|, |B|) ≥ threshold — a rephrasing often adds words, rarely removes the topic.
  * Text is compared after case, accent and punctuation folding. Threshold and its precision and
  * recall on the labelled set: README "Question pools".
  */
-export const NEAR_DUPLICATE_THRESHOLD = 0.5;
+export const NEAR_DUPLICATE_THRESHOLD = 0.6;
 
 export type Comparable = { prompt: string; choices: readonly string[]; answerIndex: number };
 
@@ -22,6 +22,7 @@ export type Signature = {
   answer: ReadonlySet<string>;
   content: ReadonlySet<string>;
   entities: ReadonlySet<string>;
+  optionalEntities: ReadonlySet<string>;
 };
 
 // One union list for every language: cross-language stopwords are harmless here, and the Spanish
@@ -41,26 +42,35 @@ function words(text: string): string[] {
 // "écrit"/"écrits", "pintó"/"pintado": a prefix is a cheap stemmer for three languages at once.
 const stem = (word: string) => word.slice(0, 5);
 
-/** Capitalized words (not question words), flags and other symbols, numbers: what a question is about. */
-function entitiesOf(text: string): Set<string> {
-  const entities = new Set<string>();
-  for (const raw of text.normalize('NFC').split(/[\s\p{P}]+/u)) {
-    if (raw.length === 0) continue;
-    const folded = normalizeQuestionText(raw);
-    if (folded.length === 0) continue;
-    const capitalized = /^\p{Lu}/u.test(raw);
-    const symbolic = /[^\p{L}]/u.test(raw);
-    if ((capitalized && !STOPWORDS.has(folded)) || symbolic) entities.add(folded);
+/**
+ * Capitalized words (not stopwords), flags and other symbols, numbers: what a question is about.
+ * A capitalized first word of a sentence may be a name ("Kenya is…") or not ("Capital of…"): it
+ * goes to `optional`, which may match but need not.
+ */
+function entitiesOf(text: string): { core: Set<string>; optional: Set<string> } {
+  const core = new Set<string>();
+  const optional = new Set<string>();
+  for (const sentence of text.normalize('NFC').split(/[.!?¿¡…]+/u)) {
+    const tokens = sentence.split(/[\s\p{P}]+/u).filter((token) => token.length > 0);
+    tokens.forEach((raw, i) => {
+      const folded = normalizeQuestionText(raw);
+      if (folded.length === 0 || STOPWORDS.has(folded)) return;
+      if (/[^\p{L}]/u.test(raw)) core.add(folded);
+      else if (/^\p{Lu}/u.test(raw)) (i === 0 ? optional : core).add(folded);
+    });
   }
-  return entities;
+  for (const entity of core) optional.delete(entity);
+  return { core, optional };
 }
 
 export function signatureOf(question: Comparable): Signature {
   const answerText = question.choices[question.answerIndex] ?? '';
+  const { core, optional } = entitiesOf(question.prompt);
   return {
     answer: new Set(words(answerText)),
     content: new Set(words(question.prompt).map(stem)),
-    entities: entitiesOf(question.prompt),
+    entities: core,
+    optionalEntities: optional,
   };
 }
 
@@ -78,10 +88,18 @@ function overlap(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   return shared / Math.min(a.size, b.size);
 }
 
+function entitiesFoundIn(a: Signature, b: Signature): boolean {
+  for (const entity of a.entities) if (!b.entities.has(entity) && !b.optionalEntities.has(entity)) return false;
+  return true;
+}
+
 /** 0 when answers or entities disagree, else how much of the shorter prompt the longer one covers. */
 export function similarity(a: Signature, b: Signature): number {
   if (jaccard(a.answer, b.answer) < 0.5) return 0;
-  if (a.entities.size > 0 && b.entities.size > 0 && jaccard(a.entities, b.entities) < 0.5) return 0;
+  // "Sudan" and "South Sudan" are different questions: each side's entities must all be found
+  // on the other (a text without capitals, "what is the capital of france", agrees with anything).
+  const hasCapitals = (s: Signature) => s.entities.size + s.optionalEntities.size > 0;
+  if (hasCapitals(a) && hasCapitals(b) && !(entitiesFoundIn(a, b) && entitiesFoundIn(b, a))) return 0;
   return overlap(a.content, b.content);
 }
 

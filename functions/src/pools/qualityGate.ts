@@ -19,16 +19,20 @@ export type RejectionCounts = Partial<Record<RejectionReason, number>>;
 export const LIMITS = { promptChars: 300, choiceChars: 120, explanationChars: 500, totalChars: 900 } as const;
 /** Below this many letters a detector guesses; such prompts are not judged on language. */
 const MIN_LETTERS_FOR_LANGUAGE = 12;
+/** Languages a generator could plausibly drift into; short texts otherwise match rare languages by chance. */
+const DETECTABLE = ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'ru', 'pl', 'tr', 'ja', 'zh', 'ko', 'ar', 'hi'];
 
 /**
  * The language of a prompt, judged sensibly: proper nouns, flags and numbers carry no language,
- * so only the prompt's own words are read (choices are often names), and a prompt passes when the
- * requested language is among the detector's plausible answers (≥ 40 % of the best score).
+ * so capitalized words after the first (names) and non-letters are dropped before detection, and
+ * a prompt passes when the requested language is among the plausible answers (≥ 40 % of the best).
+ * Choices are not judged (often names), nor explanations (facts ones are terse "Country: X." labels).
  */
 export function speaksLanguage(prompt: string, lang: string): boolean {
-  const text = prompt.replace(/[^\p{L}\s'’-]/gu, ' ').replace(/\s+/g, ' ').trim();
+  const words = prompt.replace(/[^\p{L}\s'’-]/gu, ' ').split(/\s+/).filter((word) => word.length > 0);
+  const text = words.filter((word, i) => i === 0 || !/^\p{Lu}/u.test(word)).join(' ');
   if (text.replace(/[^\p{L}]/gu, '').length < MIN_LETTERS_FOR_LANGUAGE) return true;
-  const guesses = detectAll(text);
+  const guesses = detectAll(text, { only: DETECTABLE.includes(lang) ? DETECTABLE : [...DETECTABLE, lang] });
   const best = guesses[0];
   if (!best) return true;
   return guesses.some((guess) => guess.lang === lang && guess.accuracy >= best.accuracy * 0.4);
