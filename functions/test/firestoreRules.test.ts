@@ -49,6 +49,8 @@ describe('firestore.rules', () => {
     await assertFails(getDocs(collection(alice, 'generation_status')));
     await assertFails(setDoc(doc(alice, 'generation_status', `mine-${run}`), { status: 'done', requesters: ['alice'] }));
     await assertFails(getDoc(doc(env.unauthenticatedContext().firestore(), 'generation_status', `mine-${run}`)));
+    // Not created yet: readable (empty), so a listener can attach before the request is made.
+    await assertSucceeds(getDoc(doc(alice, 'generation_status', `future-${run}`)));
   });
 
   test('draw memory and quotas are server-only, even for their owner', async () => {

@@ -1,6 +1,7 @@
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
+import { generationRequestSchema, requestKeyOf } from '../src/generation/poolParams';
 import { mirrorStatus, STATUS_MIN_INTERVAL_MS } from '../src/generation/statusMirror';
 import { callOrThrow, signUp } from './support/client';
 import { uniquePool } from './support/pools';
@@ -30,11 +31,16 @@ describe('generation_status', () => {
     const email = `listener-${Date.now()}@example.com`;
     const player = await signUp(email);
     const db = await clientAs(email);
-    const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: uniquePool({ lang: 'es', theme: 'mundo' }), targetCount: 12 }, player);
+    const request = { pool: uniquePool({ lang: 'es', theme: 'mundo' }), targetCount: 12 };
+    // The app listens before it asks, so no transition can slip by.
+    const requestKey = requestKeyOf(generationRequestSchema.parse(request));
+    let listening!: () => void;
+    const attached = new Promise<void>((resolve) => { listening = resolve; });
     const seen: string[] = [];
-    const final = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const done = new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`stuck at ${seen.join(' → ')}`)), 60_000);
-      const unsubscribe = onSnapshot(doc(db, 'generation_status', accepted.requestKey), (snapshot) => {
+      const unsubscribe = onSnapshot(doc(db, 'generation_status', requestKey), (snapshot) => {
+        listening();
         const data = snapshot.data();
         if (!data) return;
         if (seen.at(-1) !== data.status) seen.push(data.status);
@@ -48,6 +54,10 @@ describe('generation_status', () => {
         reject(error);
       });
     });
+    await attached;
+    const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', request, player);
+    expect(accepted.requestKey).toBe(requestKey);
+    const final = await done;
     expect(seen).toEqual(['pending', 'running', 'done']);
     expect(final).toMatchObject({ status: 'done', generated: 12, target: 12, poolSize: 12, error: null, requesters: [player.uid] });
   });

@@ -27,7 +27,7 @@ function countingReader() {
   return { reader, counts };
 }
 
-async function storedPool(size: number, theme = 'world') {
+async function storedPool(size: number, theme: string) {
   const params = poolParamsSchema.parse(uniquePool({ theme }));
   const poolKey = poolKeyOf(params);
   const batch = await new FactsGenerator().generate({ params, count: size, excludeIds: new Set() });
@@ -40,7 +40,7 @@ const minutes = (n: number) => n * 60_000;
 
 describe('pool cache', () => {
   test('1,000 draws of a 200-question pool read each question document once', async () => {
-    const { poolKey } = await storedPool(200);
+    const { poolKey } = await storedPool(200, 'countries');
     const { reader, counts } = countingReader();
     const cache = new PoolCache(reader, { idsTtlMs: minutes(10), questionsTtlMs: minutes(60) });
     for (let draw = 0; draw < 1000; draw++) {
@@ -53,7 +53,7 @@ describe('pool cache', () => {
   });
 
   test('concurrent misses of one pool and of one question share one read', async () => {
-    const { poolKey, questions } = await storedPool(5);
+    const { poolKey, questions } = await storedPool(5, 'pays');
     const { reader, counts } = countingReader();
     const cache = new PoolCache(reader, { idsTtlMs: minutes(10), questionsTtlMs: minutes(60) });
     const lists = await Promise.all(Array.from({ length: 20 }, () => cache.poolIds(poolKey)));
@@ -69,7 +69,7 @@ describe('pool cache', () => {
   });
 
   test('a pool this process just extended is not served stale', async () => {
-    const { poolKey, params } = await storedPool(3, 'flags');
+    const { poolKey, params } = await storedPool(3, 'paises');
     const { reader } = countingReader();
     const cache = new PoolCache(reader, { idsTtlMs: minutes(30), questionsTtlMs: minutes(180) });
     expect(await cache.poolIds(poolKey)).toHaveLength(3);
@@ -81,7 +81,7 @@ describe('pool cache', () => {
   });
 
   test('entries past their TTL are read again', async () => {
-    const { poolKey } = await storedPool(4, 'currencies');
+    const { poolKey } = await storedPool(4, 'capital-cities');
     const { reader, counts } = countingReader();
     // Below the production bounds on purpose: the class takes what it is given.
     const cache = new PoolCache(reader, { idsTtlMs: 200, questionsTtlMs: 200 });
