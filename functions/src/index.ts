@@ -1,5 +1,5 @@
 // The deployed functions, one line each. Everything else lives in its capability folder.
 export { requestGeneration, generateQuestionPool, retryRequest, generationStats } from './generation/handlers';
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
-export { drawQuestions } from './pools/handlers';
+export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge } from './discovery/handlers';

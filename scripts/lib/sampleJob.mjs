@@ -51,10 +51,16 @@ export async function runSampleJob(stack, say) {
 
   const draw = await call(stack.urls.functions, 'drawQuestions', { pool: SAMPLE_POOL, count: 5 }, player.idToken);
   say(`drawQuestions → ${draw.questions.length} of ${draw.poolSize}:`);
+  // Draws carry no answers: the app learns them by answering (here, always the first choice).
+  const checked = await call(stack.urls.functions, 'checkAnswers', {
+    pool: SAMPLE_POOL,
+    answers: draw.questions.map((question) => ({ questionId: question.id, choice: 0 })),
+  }, player.idToken);
   for (const [n, question] of draw.questions.entries()) {
+    const answer = checked.results[n];
     console.log(`\n  ${n + 1}. ${question.prompt}`);
-    question.choices.forEach((choice, i) => console.log(`     ${i === question.answerIndex ? '✔' : ' '} ${String.fromCharCode(65 + i)}) ${choice}`));
-    console.log(`     ${question.explanation}`);
+    question.choices.forEach((choice, i) => console.log(`     ${i === answer.answerIndex ? '✔' : ' '} ${String.fromCharCode(65 + i)}) ${choice}`));
+    console.log(`     ${answer.explanation}`);
   }
   console.log('');
   return { accepted, draw };

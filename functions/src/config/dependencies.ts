@@ -6,10 +6,13 @@ import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
 import * as params from './params';
+import { clampTtl, IDS_TTL_BOUNDS_MS, PoolCache, QUESTIONS_TTL_BOUNDS_MS } from '../pools/poolCache';
+import { firestorePoolReader } from '../pools/poolStore';
 
 // Built on first use, inside a request, where params and secrets have values; reused by every
 // later invocation on the same instance.
 let queue: GenerationTaskQueue | undefined;
+let poolCache: PoolCache | undefined;
 let generators: QuestionGenerator[] | undefined;
 
 function secretOrUndefined(secret: { value(): string }): string | undefined {
@@ -40,10 +43,15 @@ function buildGenerators(): QuestionGenerator[] {
 export function dependencies() {
   queue ??= firebaseGenerationTaskQueue('generateQuestionPool', params.FUNCTIONS_REGION.value());
   generators ??= buildGenerators();
+  poolCache ??= new PoolCache(firestorePoolReader(getFirestoreDb()), {
+    idsTtlMs: clampTtl(params.POOL_IDS_TTL_SECONDS.value() * 1000, IDS_TTL_BOUNDS_MS),
+    questionsTtlMs: clampTtl(params.QUESTIONS_TTL_SECONDS.value() * 1000, QUESTIONS_TTL_BOUNDS_MS),
+  });
   return {
     db: getPostgresPool(params.DATABASE_URL.value()),
     firestore: getFirestoreDb(),
     queue,
+    poolCache,
     generators,
     maxAttempts: params.GENERATION_MAX_ATTEMPTS.value(),
     leaseSeconds: params.GENERATION_LEASE_SECONDS.value(),

@@ -90,3 +90,13 @@ export const RAWG_API_KEY = defineSecret('RAWG_API_KEY');
 export const IGDB_CLIENT_ID = defineSecret('IGDB_CLIENT_ID');
 export const IGDB_CLIENT_SECRET = defineSecret('IGDB_CLIENT_SECRET');
 export const DISCOVERY_SECRETS = [DATABASE_URL, TMDB_API_TOKEN, RAWG_API_KEY, IGDB_CLIENT_ID, IGDB_CLIENT_SECRET];
+
+export const POOL_IDS_TTL_SECONDS = defineInt('POOL_IDS_TTL_SECONDS', {
+  default: 600,
+  description: 'How long an instance trusts its cached list of a pool\'s question ids (clamped to 300–1800).',
+});
+
+export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
+  default: 3600,
+  description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
+});

@@ -1,11 +1,11 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { PermanentGenerationError, UnavailableError, withDeadline } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
-import { listPoolQuestionIds, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
+import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
+import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
 import type { QuestionGenerator } from '../questions/generator';
 import { ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
-import { questionIdOf, questionSchema } from '../questions/question';
 import { poolParamsSchema, type PoolParams } from './poolParams';
 import { nextUtcMidnight } from './quotas';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
@@ -18,7 +18,7 @@ import { recordGenerationAttempt, type AttemptOutcome } from './queries/recordGe
 import { releaseGenerationRequest } from './queries/releaseGenerationRequest';
 import { storeGenerationResult } from './queries/storeGenerationResult';
 import type { GenerationRequestRow } from './queries/types';
-import { mirrorStatus } from './statusMirror';
+import { mirrorStatus, reportProgress } from './statusMirror';
 
 export type RunDeps = {
   db: Queryable;
@@ -41,6 +41,8 @@ export type GenerationResult = {
   questions: StoredQuestion[];
   exhausted: boolean;
   complete: boolean;
+  /** Candidates the quality gate and duplicate filter turned away, by reason. */
+  rejected?: RejectionCounts;
 };
 
 export type RunOutcome =
@@ -72,11 +74,13 @@ async function produceResult(
   const stored = row.result as GenerationResult | null;
   if (stored?.complete) return stored;
 
-  const existingIds = new Set(await listPoolQuestionIds(deps.firestore, row.pool_key));
+  const pool = await readPoolForScreening(deps.firestore, row.pool_key);
+  const inPool = new Set(pool.map((question) => question.id));
   const generator = pickGenerator(deps.generators, params);
-  const result: GenerationResult = stored ?? { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false, complete: false };
-  const ids = new Set([...existingIds, ...result.questions.map((q) => q.id)]);
-  const wanted = () => row.target_count - existingIds.size - result.questions.filter((q) => !existingIds.has(q.id)).length;
+  const result: GenerationResult = stored ?? { generator: generator.name, model: 'none', generatedAt: new Date().toISOString(), questions: [], exhausted: false, complete: false, rejected: {} };
+  const fresh = () => result.questions.filter((q) => !inPool.has(q.id));
+  const wanted = () => row.target_count - pool.length - fresh().length;
+  const excludeIds = new Set([...inPool, ...result.questions.map((q) => q.id)]);
 
   while (wanted() > 0 && !result.exhausted) {
     if (generator.name === 'openai') {
@@ -88,30 +92,25 @@ async function produceResult(
     const batch = await generator.generate({
       params,
       count: Math.min(wanted(), generator.maxPerCall),
-      excludeIds: ids,
+      excludeIds,
       deadline: leaseEndsAt - LEASE_SAFETY_MS,
     });
     usage.modelCalls += batch.modelCalls;
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
-    let accepted = 0;
-    for (const candidate of batch.questions) {
-      const question = questionSchema.safeParse(candidate);
-      if (!question.success || question.data.answerIndex >= question.data.choices.length) continue;
-      const id = questionIdOf(question.data.prompt);
-      if (ids.has(id)) continue;
-      ids.add(id);
-      result.questions.push({ id, ...question.data });
-      accepted += 1;
-      if (wanted() <= 0) break;
-    }
+    // The quality gate and the near-duplicate filter judge candidates against the whole pool.
+    const screened = screenCandidates({ lang: params.lang, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
+    result.questions.push(...screened.accepted);
+    result.rejected = addCounts(result.rejected ?? {}, screened.rejected);
+    for (const id of [...screened.rejectedIds, ...screened.accepted.map((q) => q.id)]) excludeIds.add(id);
     result.model = batch.model;
     // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
-    result.exhausted = batch.exhausted || accepted === 0;
+    result.exhausted = batch.exhausted || screened.accepted.length === 0;
     result.complete = wanted() <= 0 || result.exhausted;
     if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut } }))) {
       throw new LeaseLostError();
     }
+    reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
   }
   if (!result.complete) {
     result.complete = true;

@@ -22,13 +22,49 @@ export async function mirrorRequester(
   );
 }
 
-export async function mirrorStatus(
-  db: Firestore,
-  requestKey: string,
-  update: { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number },
-): Promise<void> {
-  await db.collection(GENERATION_STATUS).doc(requestKey).set(
-    { ...update, updatedAt: FieldValue.serverTimestamp() },
-    { merge: true },
-  );
+export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };
+
+/** Clients are told "about once a second"; Firestore sustains about one write a second per document. */
+export const STATUS_MIN_INTERVAL_MS = 1_000;
+
+type Throttle = { lastWriteAt: number; pending?: Partial<StatusUpdate>; flush?: Promise<void> };
+const throttles = new Map<string, Throttle>();
+const TERMINAL: ReadonlySet<GenerationStatus> = new Set(['done', 'failed']);
+
+/**
+ * Writes the mirror at most once per STATUS_MIN_INTERVAL_MS per request: an update arriving sooner
+ * waits for the interval, merged with any update that arrived meanwhile (the latest wins field by
+ * field). The caller's promise resolves when its update is written, so "done" is never lost.
+ */
+export async function mirrorStatus(db: Firestore, requestKey: string, update: StatusUpdate): Promise<void> {
+  const throttle = throttles.get(requestKey) ?? { lastWriteAt: 0 };
+  throttles.set(requestKey, throttle);
+  throttle.pending = { ...throttle.pending, ...update };
+  // Writes of one request are serialized: each waits for the previous one and for the interval.
+  while (throttle.pending) {
+    throttle.flush ??= flushStatus(db, requestKey, throttle);
+    await throttle.flush;
+  }
+}
+
+async function flushStatus(db: Firestore, requestKey: string, throttle: Throttle): Promise<void> {
+  try {
+    const wait = throttle.lastWriteAt + STATUS_MIN_INTERVAL_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const pending = throttle.pending ?? {};
+    throttle.pending = undefined;
+    await db.collection(GENERATION_STATUS).doc(requestKey).set({ ...pending, updatedAt: FieldValue.serverTimestamp() }, { merge: true });
+    if (pending.status && TERMINAL.has(pending.status)) {
+      // Kept one interval longer so a replayed delivery is still spaced, then forgotten.
+      setTimeout(() => { if (!throttle.pending && !throttle.flush) throttles.delete(requestKey); }, STATUS_MIN_INTERVAL_MS).unref();
+    }
+  } finally {
+    throttle.lastWriteAt = Date.now();
+    throttle.flush = undefined;
+  }
+}
+
+/** Progress without waiting: merged into the next write, never more than one a second. */
+export function reportProgress(db: Firestore, requestKey: string, update: StatusUpdate): void {
+  void mirrorStatus(db, requestKey, update).catch(() => undefined);
 }

@@ -1,10 +1,11 @@
-import { randomInt } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { NotFoundError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { type AcceptDeps, acceptGenerationRequest } from '../generation/acceptGenerationRequest';
 import { poolKeyOf, poolParamsSchema } from '../generation/poolParams';
-import { listPoolQuestionIds, readPoolQuestions } from './poolStore';
+import type { PoolCache } from './poolCache';
+import { drawnQuestionIds, drawUnseen } from './seenMemory';
 
 export const MAX_DRAW = 50;
 /** A short pool is topped up to this size (or the draw size, if larger). */
@@ -15,14 +16,18 @@ export const drawRequestSchema = z.strictObject({
   count: z.int({ error: 'must be an integer' }).min(1, 'must be at least 1').max(MAX_DRAW, `must be at most ${MAX_DRAW}`),
 });
 
-export type DrawnQuestion = {
-  id: string;
-  prompt: string;
-  choices: string[];
-  answerIndex: number;
-  explanation: string;
-  difficulty: string;
-};
+const questionIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a question id from drawQuestions');
+
+export const checkAnswersSchema = z.strictObject({
+  pool: poolParamsSchema,
+  answers: z
+    .array(z.strictObject({ questionId: questionIdSchema, choice: z.int({ error: 'must be an integer' }).min(0, 'must be at least 0').max(5, 'must be at most 5') }))
+    .min(1, 'must hold at least one answer')
+    .max(MAX_DRAW, `must hold at most ${MAX_DRAW} answers`),
+});
+
+/** What a player sees before answering: no answer, no explanation (those come from checkAnswers). */
+export type DrawnQuestion = { id: string; prompt: string; choices: string[]; difficulty: string };
 
 export type DrawResult = {
   poolKey: string;
@@ -32,27 +37,24 @@ export type DrawResult = {
   generating?: { requestKey: string; status: string };
 };
 
-export type DrawDeps = AcceptDeps & { firestore: Firestore };
+export type CheckedAnswer = { questionId: string; correct: boolean; answerIndex: number; explanation: string };
 
-function sample<T>(items: readonly T[], count: number): T[] {
-  const copy = [...items];
-  const size = Math.min(count, copy.length);
-  for (let i = 0; i < size; i++) {
-    const j = i + randomInt(copy.length - i);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, size);
-}
+export type DrawDeps = AcceptDeps & { firestore: Firestore; poolCache: PoolCache };
 
+/**
+ * N questions of a pool that this player has not seen this round, from the instance cache.
+ * A short pool also gets an ensure-request (deduplicated, so a storm of draws is one request).
+ */
 export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown): Promise<DrawResult> {
   const request = parseInput(drawRequestSchema, input);
   const poolKey = poolKeyOf(request.pool);
-  const ids = await listPoolQuestionIds(deps.firestore, poolKey);
-  const questions = await readPoolQuestions(deps.firestore, poolKey, sample(ids, request.count));
+  const ids = await deps.poolCache.poolIds(poolKey);
+  const picked = await drawUnseen(deps.firestore, uid, poolKey, ids, request.count);
+  const questions = await deps.poolCache.questionsOf(poolKey, picked);
   const result: DrawResult = {
     poolKey,
     poolSize: ids.length,
-    questions: questions.map(({ id, prompt, choices, answerIndex, explanation, difficulty }) => ({ id, prompt, choices, answerIndex, explanation, difficulty })),
+    questions: questions.map(({ id, prompt, choices, difficulty }) => ({ id, prompt, choices, difficulty })),
   };
   if (ids.length < request.count) {
     const accepted = await acceptGenerationRequest(deps, uid, {
@@ -60,6 +62,26 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown)
       targetCount: Math.max(DEFAULT_POOL_TARGET, request.count),
     });
     result.generating = { requestKey: accepted.requestKey, status: accepted.status };
+    // The player was told to draw again once it is done: that draw must see the new questions.
+    deps.poolCache.invalidatePool(poolKey);
   }
   return result;
+}
+
+/**
+ * The answers to questions this player was dealt, and only those: nobody reads a pool's answers
+ * wholesale, and a player learns an answer only after answering (one memory read per call).
+ */
+export async function checkAnswers(deps: DrawDeps, uid: string, input: unknown): Promise<CheckedAnswer[]> {
+  const request = parseInput(checkAnswersSchema, input);
+  const poolKey = poolKeyOf(request.pool);
+  const drawn = await drawnQuestionIds(deps.firestore, uid, poolKey);
+  const notDrawn = request.answers.filter((answer) => !drawn.has(answer.questionId)).map((answer) => answer.questionId);
+  if (notDrawn.length > 0) throw new NotFoundError(`Not drawn for you in this pool: ${notDrawn.join(', ')}`);
+  const questions = new Map((await deps.poolCache.questionsOf(poolKey, request.answers.map((answer) => answer.questionId))).map((q) => [q.id, q]));
+  return request.answers.map(({ questionId, choice }) => {
+    const question = questions.get(questionId);
+    if (!question) throw new NotFoundError(`No question ${questionId} in this pool.`);
+    return { questionId, correct: choice === question.answerIndex, answerIndex: question.answerIndex, explanation: question.explanation };
+  });
 }

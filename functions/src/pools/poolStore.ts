@@ -1,6 +1,7 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { PoolParams } from '../generation/poolParams';
 import type { Question } from '../questions/question';
+import { notifyPoolWritten, type PoolReader } from './poolCache';
 
 export const POOLS = 'question_pools';
 export const ITEMS = 'items';
@@ -17,6 +18,31 @@ export function poolItems(db: Firestore, poolKey: string) {
 export async function listPoolQuestionIds(db: Firestore, poolKey: string): Promise<string[]> {
   const snapshot = await poolItems(db, poolKey).select().get();
   return snapshot.docs.map((doc) => doc.id);
+}
+
+/** What the duplicate filter compares against: every question of the pool, without explanations. */
+export async function readPoolForScreening(db: Firestore, poolKey: string): Promise<Array<Pick<Question, 'prompt' | 'choices' | 'answerIndex'> & { id: string }>> {
+  const snapshot = await poolItems(db, poolKey).select('prompt', 'choices', 'answerIndex').get();
+  return snapshot.docs.map((doc) => ({ id: doc.id, prompt: doc.get('prompt'), choices: doc.get('choices'), answerIndex: doc.get('answerIndex') }));
+}
+
+/** Every question of a pool in one query: one document read each. */
+export async function readWholePool(db: Firestore, poolKey: string): Promise<StoredQuestion[]> {
+  const snapshot = await poolItems(db, poolKey).get();
+  return snapshot.docs.map((doc) => toStoredQuestion(doc.id, doc.data() as PoolItem));
+}
+
+function toStoredQuestion(id: string, data: PoolItem): StoredQuestion {
+  return {
+    id,
+    prompt: data.prompt,
+    choices: data.choices,
+    answerIndex: data.answerIndex,
+    explanation: data.explanation,
+    difficulty: data.difficulty,
+    source: data.source,
+    model: data.model,
+  };
 }
 
 export async function countPoolQuestions(db: Firestore, poolKey: string): Promise<number> {
@@ -40,6 +66,8 @@ export async function writePoolQuestions(
     void writer.set(items.doc(id), item);
   }
   await writer.close();
+  // This instance's draw caches must not serve the pool as it was before this write.
+  notifyPoolWritten(input.poolKey);
   const count = await countPoolQuestions(db, input.poolKey);
   await db.collection(POOLS).doc(input.poolKey).set(
     { params: input.params, count, updatedAt: FieldValue.serverTimestamp() },
@@ -52,17 +80,13 @@ export async function readPoolQuestions(db: Firestore, poolKey: string, ids: str
   if (ids.length === 0) return [];
   const items = poolItems(db, poolKey);
   const snapshots = await db.getAll(...ids.map((id) => items.doc(id)));
-  return snapshots.filter((snapshot) => snapshot.exists).map((snapshot) => {
-    const data = snapshot.data() as PoolItem;
-    return {
-      id: snapshot.id,
-      prompt: data.prompt,
-      choices: data.choices,
-      answerIndex: data.answerIndex,
-      explanation: data.explanation,
-      difficulty: data.difficulty,
-      source: data.source,
-      model: data.model,
-    };
-  });
+  return snapshots.filter((snapshot) => snapshot.exists).map((snapshot) => toStoredQuestion(snapshot.id, snapshot.data() as PoolItem));
+}
+
+/** The cache's way to Firestore: a whole pool in one query, or one question. */
+export function firestorePoolReader(db: Firestore): PoolReader {
+  return {
+    wholePool: (poolKey) => readWholePool(db, poolKey),
+    question: async (poolKey, id) => (await readPoolQuestions(db, poolKey, [id]))[0],
+  };
 }

@@ -1,0 +1,110 @@
+// Question pools: warm draw latency, Firestore reads per 1,000 draws, near-duplicate precision/recall.
+// Uses the built functions code (functions/lib, built by the stack) against the stack's Firestore emulator.
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { functionsDir, requireFromFunctions } from '../scripts/lib/paths.mjs';
+import { adminFirestore } from '../scripts/lib/sampleJob.mjs';
+
+export const name = 'pools';
+export const description = 'draws from the instance cache vs direct Firestore reads; near-duplicate detection on the labelled set';
+
+const lib = (file) => requireFromFunctions(path.join(functionsDir, 'lib', file));
+const DRAW = 10;
+const DRAWS = 1000;
+
+function percentile(samples, p) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function timed(times, work) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await work(i);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+export async function run({ stack, log }) {
+  const firestore = adminFirestore(stack);
+  const { poolParamsSchema, poolKeyOf } = lib('generation/poolParams.js');
+  const { writePoolQuestions, firestorePoolReader, readPoolQuestions, listPoolQuestionIds } = lib('pools/poolStore.js');
+  const { PoolCache } = lib('pools/poolCache.js');
+  const { pickUnseen } = lib('pools/seenMemory.js');
+  const { drawQuestions } = lib('pools/drawQuestions.js');
+  const { FactsGenerator } = lib('questions/facts/factsGenerator.js');
+  const { questionIdOf } = lib('questions/question.js');
+  const { signatureOf, similarity, NEAR_DUPLICATE_THRESHOLD } = lib('pools/nearDuplicates.js');
+
+  const params = poolParamsSchema.parse({ lang: 'en', country: 'GB', level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version: 900 + Math.floor(Math.random() * 99) });
+  const poolKey = poolKeyOf(params);
+  const batch = await new FactsGenerator().generate({ params, count: 200, excludeIds: new Set() });
+  const questions = batch.questions.map((q) => ({ id: questionIdOf(q.prompt), ...q }));
+  await writePoolQuestions(firestore, { poolKey, params, requestKey: 'bench', generatedAt: new Date().toISOString(), questions });
+  log(`pool of ${questions.length} written: ${poolKey}`);
+
+  // Reads per 1,000 draws within the TTL: the real reader, counting documents.
+  const real = firestorePoolReader(firestore);
+  const counts = { documents: 0 };
+  const reader = {
+    wholePool: async (key) => { const pool = await real.wholePool(key); counts.documents += pool.length; return pool; },
+    question: async (key, id) => { counts.documents++; return real.question(key, id); },
+  };
+  const cache = new PoolCache(reader, { idsTtlMs: 10 * 60_000, questionsTtlMs: 60 * 60_000 });
+  let memory = { seen: [], round: 1 };
+  const cachedSamples = await timed(DRAWS, async () => {
+    const ids = await cache.poolIds(poolKey);
+    const next = pickUnseen(ids, memory, DRAW);
+    memory = next;
+    await cache.questionsOf(poolKey, next.picked);
+  });
+  const cacheReads = counts.documents;
+  log(`${DRAWS} draws of ${DRAW}: ${cacheReads} document reads through the cache`);
+
+  // Baseline, same run: the naive draw reads the id list and the drawn documents every time.
+  let naiveMemory = { seen: [], round: 1 };
+  const directSamples = await timed(200, async () => {
+    const ids = await listPoolQuestionIds(firestore, poolKey);
+    const next = pickUnseen(ids, naiveMemory, DRAW);
+    naiveMemory = next;
+    await readPoolQuestions(firestore, poolKey, next.picked);
+  });
+
+  // The whole domain draw, seen-memory transaction included (one read + one write per draw).
+  const deps = { firestore, poolCache: cache, db: undefined, queue: undefined, generators: [], maxAttempts: 1 };
+  const fullSamples = await timed(100, () => drawQuestions(deps, 'bench-player', { pool: params, count: DRAW }));
+
+  // Near-duplicate detection on the labelled set, beside plain word Jaccard ≥ 0.5 on the prompts.
+  const fixture = JSON.parse(fs.readFileSync(path.join(functionsDir, 'test', 'fixtures', 'near-duplicates.json'), 'utf8'));
+  const side = ([prompt, choices, answerIndex]) => ({ prompt, choices, answerIndex });
+  const words = (text) => new Set(text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+  const jaccard = (a, b) => { let shared = 0; for (const x of a) if (b.has(x)) shared++; return shared / (a.size + b.size - shared); };
+  const score = (flag) => {
+    let tp = 0, fp = 0, fn = 0;
+    for (const pair of fixture.pairs) {
+      const flagged = flag(side(pair.a), side(pair.b));
+      if (flagged && pair.label === 'dup') tp++; else if (flagged) fp++; else if (pair.label === 'dup') fn++;
+    }
+    return { precision: tp / (tp + fp), recall: tp / (tp + fn) };
+  };
+  const ours = score((a, b) => similarity(signatureOf(a), signatureOf(b)) >= NEAR_DUPLICATE_THRESHOLD);
+  const plain = score((a, b) => jaccard(words(a.prompt), words(b.prompt)) >= 0.5);
+  log(`labelled set: ${fixture.pairs.length} pairs; ours P ${ours.precision.toFixed(3)} R ${ours.recall.toFixed(3)}; plain Jaccard P ${plain.precision.toFixed(3)} R ${plain.recall.toFixed(3)}`);
+  cache.close();
+
+  const p50 = percentile(cachedSamples.slice(10), 50);
+  const p99 = percentile(cachedSamples.slice(10), 99);
+  const directP50 = percentile(directSamples, 50);
+  const directP99 = percentile(directSamples, 99);
+  return [
+    { name: 'pools: warm draw of 10, cache, p50', value: p50, unit: 'ms', baseline: 'direct Firestore reads p50', baselineValue: directP50, target: '≤ 1/10 of direct', met: p50 <= directP50 / 10 },
+    { name: 'pools: warm draw of 10, cache, p99', value: p99, unit: 'ms', baseline: 'direct Firestore reads p99', baselineValue: directP99, target: '≤ 1/10 of direct', met: p99 <= directP99 / 10 },
+    { name: 'pools: drawQuestions incl. seen-memory transaction, p50', value: percentile(fullSamples, 50), unit: 'ms', baseline: 'direct Firestore reads p50', baselineValue: directP50, target: '≤ 1.5 × direct reads (memory: 1 read + 1 write)', met: percentile(fullSamples, 50) <= directP50 * 1.5 },
+    { name: 'pools: Firestore document reads per 1,000 draws (200-question pool, within TTL)', value: cacheReads, unit: 'reads', baseline: 'naive (10 reads per draw)', baselineValue: DRAWS * DRAW, target: '≤ 200 (each document once per TTL)', met: cacheReads <= 200 },
+    { name: 'pools: near-duplicate precision (labelled set)', value: ours.precision, unit: '', baseline: 'plain word Jaccard ≥ 0.5', baselineValue: plain.precision, target: '≥ 0.85', met: ours.precision >= 0.85 },
+    { name: 'pools: near-duplicate recall (labelled set)', value: ours.recall, unit: '', baseline: 'plain word Jaccard ≥ 0.5', baselineValue: plain.recall, target: '≥ 0.9', met: ours.recall >= 0.9 },
+  ];
+}

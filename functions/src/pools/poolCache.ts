@@ -1,0 +1,104 @@
+import { LRUCache } from 'lru-cache';
+import type { StoredQuestion } from './poolStore';
+
+/** Where the cache reads on a miss: Firestore in production, the same functions in tests and bench. */
+export type PoolReader = {
+  /** Every question of a pool, in one query. */
+  wholePool(poolKey: string): Promise<StoredQuestion[]>;
+  /** One question, or undefined if it does not exist. */
+  question(poolKey: string, id: string): Promise<StoredQuestion | undefined>;
+};
+
+export type PoolCacheOptions = {
+  /** How long a pool's id list is trusted (5–30 min): new questions show up within this. */
+  idsTtlMs: number;
+  /** How long a question is kept (30–180 min); questions never change, their id is their content. */
+  questionsTtlMs: number;
+  maxPools?: number;
+  maxQuestions?: number;
+};
+
+export const IDS_TTL_BOUNDS_MS = [5 * 60_000, 30 * 60_000] as const;
+export const QUESTIONS_TTL_BOUNDS_MS = [30 * 60_000, 180 * 60_000] as const;
+
+// Every cache of this process, so a pool write here invalidates what draws here would serve.
+const liveCaches = new Set<PoolCache>();
+
+export function notifyPoolWritten(poolKey: string): void {
+  for (const cache of liveCaches) cache.invalidatePool(poolKey);
+}
+
+/**
+ * Per-instance, read-through cache of pools (seed 000: disposable, never written back).
+ * lru-cache's fetch() makes concurrent misses of one key share one read (single-flight).
+ * A pool's id list is filled by one query that also fills the question cache, so within the
+ * TTLs each question document is read once per instance, however many draws there are.
+ */
+export class PoolCache {
+  private readonly ids: LRUCache<string, readonly string[]>;
+  private readonly questions: LRUCache<string, StoredQuestion>;
+  /** Bumped on every invalidation: a fill that started before a write must not be kept. */
+  private readonly versions = new Map<string, number>();
+
+  constructor(private readonly reader: PoolReader, readonly options: PoolCacheOptions) {
+    this.questions = new LRUCache<string, StoredQuestion>({
+      max: options.maxQuestions ?? 20_000,
+      ttl: options.questionsTtlMs,
+      fetchMethod: async (key) => {
+        const [poolKey, id] = splitKey(key);
+        return this.reader.question(poolKey, id);
+      },
+    });
+    this.ids = new LRUCache<string, readonly string[]>({
+      max: options.maxPools ?? 1_000,
+      ttl: options.idsTtlMs,
+      // A fill in flight when the pool is written completes; the version check below drops it.
+      ignoreFetchAbort: true,
+      fetchMethod: async (poolKey) => {
+        const version = this.versions.get(poolKey) ?? 0;
+        const pool = await this.reader.wholePool(poolKey);
+        for (const question of pool) this.questions.set(questionKey(poolKey, question.id), question);
+        const ids = pool.map((question) => question.id);
+        // Written while we read: answer this caller, but let the next draw read again.
+        if ((this.versions.get(poolKey) ?? 0) !== version) queueMicrotask(() => this.ids.delete(poolKey));
+        return ids;
+      },
+    });
+    liveCaches.add(this);
+  }
+
+  async poolIds(poolKey: string): Promise<readonly string[]> {
+    return (await this.ids.fetch(poolKey)) ?? (await this.reader.wholePool(poolKey)).map((question) => question.id);
+  }
+
+  /** The questions with these ids, in that order; ids that do not exist are left out. */
+  async questionsOf(poolKey: string, ids: readonly string[]): Promise<StoredQuestion[]> {
+    const found = await Promise.all(ids.map((id) => this.questions.fetch(questionKey(poolKey, id))));
+    return found.filter((question): question is StoredQuestion => question !== undefined);
+  }
+
+  invalidatePool(poolKey: string): void {
+    this.versions.set(poolKey, (this.versions.get(poolKey) ?? 0) + 1);
+    this.ids.delete(poolKey);
+  }
+
+  /** For tests: forget this cache (it stops receiving invalidations). */
+  close(): void {
+    liveCaches.delete(this);
+    this.ids.clear();
+    this.questions.clear();
+  }
+}
+
+function questionKey(poolKey: string, id: string): string {
+  return `${poolKey}\n${id}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.lastIndexOf('\n');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+export function clampTtl(valueMs: number, [min, max]: readonly [number, number]): number {
+  return Math.min(max, Math.max(min, valueMs));
+}

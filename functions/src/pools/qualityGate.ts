@@ -1,0 +1,120 @@
+import { detectAll } from 'tinyld';
+import { normalizeQuestionText, questionIdOf, questionSchema, type Question } from '../questions/question';
+import { NearDuplicateIndex, type Comparable } from './nearDuplicates';
+import type { StoredQuestion } from './poolStore';
+
+export const REJECTION_REASONS = [
+  'invalid-shape',
+  'answer-out-of-range',
+  'duplicate-choices',
+  'answer-ambiguous',
+  'too-long',
+  'wrong-language',
+  'duplicate',
+  'near-duplicate',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+export type RejectionCounts = Partial<Record<RejectionReason, number>>;
+
+export const LIMITS = { promptChars: 300, choiceChars: 120, explanationChars: 500, totalChars: 900 } as const;
+/** Below this many letters a detector guesses; such prompts are not judged on language. */
+const MIN_LETTERS_FOR_LANGUAGE = 12;
+/** Languages a generator could plausibly drift into; short texts otherwise match rare languages by chance. */
+const DETECTABLE = ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'ru', 'pl', 'tr', 'ja', 'zh', 'ko', 'ar', 'hi'];
+
+/**
+ * The language of a prompt, judged sensibly: proper nouns, flags and numbers carry no language,
+ * so capitalized words after the first (names) and non-letters are dropped before detection, and
+ * a prompt passes when the requested language is among the plausible answers (≥ 40 % of the best).
+ * Choices are not judged (often names), nor explanations (facts ones are terse "Country: X." labels).
+ */
+export function speaksLanguage(prompt: string, lang: string): boolean {
+  const words = prompt.replace(/[^\p{L}\s'’-]/gu, ' ').split(/\s+/).filter((word) => word.length > 0);
+  const text = words.filter((word, i) => i === 0 || !/^\p{Lu}/u.test(word)).join(' ');
+  if (text.replace(/[^\p{L}]/gu, '').length < MIN_LETTERS_FOR_LANGUAGE) return true;
+  const guesses = detectAll(text, { only: DETECTABLE.includes(lang) ? DETECTABLE : [...DETECTABLE, lang] });
+  const best = guesses[0];
+  if (!best) return true;
+  return guesses.some((guess) => guess.lang === lang && guess.accuracy >= best.accuracy * 0.4);
+}
+
+/** Why one question is not worth storing, or undefined when it is. */
+export function rejectionOf(candidate: unknown, lang: string): RejectionReason | undefined {
+  const parsed = questionSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const tooLong = parsed.error.issues.some((issue) => issue.code === 'too_big' && issue.origin === 'string');
+    return tooLong ? 'too-long' : 'invalid-shape';
+  }
+  const question = parsed.data;
+  if (question.answerIndex >= question.choices.length) return 'answer-out-of-range';
+  const folded = question.choices.map(normalizeQuestionText);
+  if (folded.some((choice) => choice.length === 0) || new Set(folded).size !== folded.length) return 'duplicate-choices';
+  // "All of the above" makes more than one choice right.
+  if (folded.some((choice) => /^(all|none) of the above$|^(toutes|aucune) (les reponses )?ci dessus$|^(todas|ninguna) (las )?anteriores$/.test(choice))) {
+    return 'answer-ambiguous';
+  }
+  const total = question.prompt.length + question.choices.join('').length + question.explanation.length;
+  if (total > LIMITS.totalChars) return 'too-long';
+  if (!speaksLanguage(question.prompt, lang)) return 'wrong-language';
+  return undefined;
+}
+
+export type ScreenInput = {
+  lang: string;
+  candidates: readonly unknown[];
+  /** Every question already in the pool: candidates are compared with all of them. */
+  pool: readonly (Comparable & { id: string })[];
+  /** At most this many are accepted; the rest are left unjudged. */
+  limit: number;
+};
+
+export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCounts; rejectedIds: string[] };
+
+/**
+ * The quality gate and the duplicate filter, in one pass: returns the candidates worth storing,
+ * in order, up to `limit`, and how many were turned away for each reason.
+ */
+export function screenCandidates(input: ScreenInput): ScreenResult {
+  const index = new NearDuplicateIndex();
+  const ids = new Set<string>();
+  for (const question of input.pool) {
+    index.add(question);
+    ids.add(question.id);
+  }
+  const accepted: StoredQuestion[] = [];
+  const rejected: RejectionCounts = {};
+  const rejectedIds: string[] = [];
+  const reject = (reason: RejectionReason, candidate: unknown) => {
+    rejected[reason] = (rejected[reason] ?? 0) + 1;
+    const prompt = (candidate as { prompt?: unknown } | null)?.prompt;
+    if (typeof prompt === 'string') rejectedIds.push(questionIdOf(prompt));
+  };
+  for (const candidate of input.candidates) {
+    if (accepted.length >= input.limit) break;
+    const reason = rejectionOf(candidate, input.lang);
+    if (reason) {
+      reject(reason, candidate);
+      continue;
+    }
+    const question: Question = questionSchema.parse(candidate);
+    const id = questionIdOf(question.prompt);
+    if (ids.has(id)) {
+      reject('duplicate', candidate);
+      continue;
+    }
+    if (index.hasNearDuplicate(question)) {
+      reject('near-duplicate', candidate);
+      continue;
+    }
+    ids.add(id);
+    index.add(question);
+    accepted.push({ id, ...question });
+  }
+  return { accepted, rejected, rejectedIds };
+}
+
+export function addCounts(a: RejectionCounts, b: RejectionCounts): RejectionCounts {
+  const sum: RejectionCounts = { ...a };
+  for (const [reason, count] of Object.entries(b) as [RejectionReason, number][]) sum[reason] = (sum[reason] ?? 0) + count;
+  return sum;
+}

@@ -1,0 +1,64 @@
+import { randomInt } from 'node:crypto';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { sha256Hex } from '../shared/hashing';
+
+/**
+ * What a player has seen of a pool: one Firestore document per (player, pool),
+ * `draw_memory/{uid}_{hash(poolKey)}` = { seen: ids of this round, lastDraw: ids of the last draw, round }.
+ * A draw costs one document read and one write, in a transaction so two draws of the same player
+ * cannot hand out the same question; the arrays are exempt from indexing (firestore.indexes.json),
+ * so a 500-question pool costs no index writes. Server-only: rules deny clients.
+ */
+export const DRAW_MEMORY = 'draw_memory';
+
+export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number };
+
+export function drawMemoryId(uid: string, poolKey: string): string {
+  return `${uid}_${sha256Hex(poolKey).slice(0, 24)}`;
+}
+
+function sample<T>(items: readonly T[], count: number): T[] {
+  const copy = [...items];
+  const size = Math.min(count, copy.length);
+  for (let i = 0; i < size; i++) {
+    const j = i + randomInt(copy.length - i);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, size);
+}
+
+/**
+ * Picks `count` ids the player has not seen this round. When fewer remain, the player gets all of
+ * them, a new round starts, and the rest comes from the questions seen in the round before.
+ */
+export function pickUnseen(poolIds: readonly string[], memory: Pick<DrawMemory, 'seen' | 'round'>, count: number): { picked: string[]; seen: string[]; round: number } {
+  const seen = new Set(memory.seen);
+  const unseen = poolIds.filter((id) => !seen.has(id));
+  if (unseen.length >= count) {
+    const picked = sample(unseen, count);
+    const inPool = new Set(poolIds);
+    return { picked, seen: [...memory.seen.filter((id) => inPool.has(id)), ...picked], round: memory.round };
+  }
+  const fresh = new Set(unseen);
+  const picked = [...sample(unseen, unseen.length), ...sample(poolIds.filter((id) => !fresh.has(id)), count - unseen.length)];
+  return { picked, seen: picked, round: memory.round + 1 };
+}
+
+export async function drawUnseen(db: Firestore, uid: string, poolKey: string, poolIds: readonly string[], count: number): Promise<string[]> {
+  if (poolIds.length === 0) return [];
+  const ref = db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey));
+  return db.runTransaction(async (transaction) => {
+    const snapshot = await transaction.get(ref);
+    const memory = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
+    const next = pickUnseen(poolIds, memory, count);
+    transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, updatedAt: FieldValue.serverTimestamp() });
+    return next.picked;
+  });
+}
+
+/** Ids the player may ask answers for: drawn this round, or in the last draw (which may have started a round). */
+export async function drawnQuestionIds(db: Firestore, uid: string, poolKey: string): Promise<Set<string>> {
+  const snapshot = await db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey)).get();
+  const memory = snapshot.data() as DrawMemory | undefined;
+  return new Set([...(memory?.seen ?? []), ...(memory?.lastDraw ?? [])]);
+}
