@@ -9,4 +9,7 @@ module.exports = {
   testTimeout: 90_000,
   // One stack, shared by every file: run files one after another so timing-sensitive tests are not starved.
   maxWorkers: 1,
+  // Library handles (gRPC channels of firebase-admin, HTTP keep-alive agents) outlive the files that
+  // closed their own clients; the stack itself is stopped by globalTeardown before this applies.
+  forceExit: true,
 };

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from './lib/paths.mjs';
 import { stopAll, stopAllOnExit } from './lib/processes.mjs';
 import { startStack } from './lib/stack.mjs';
+import { startFakeOpenAI } from './lib/fakeOpenAI.cjs';
 
 const benchDir = path.join(repoRoot, 'bench');
 const wanted = process.argv.slice(2);
@@ -22,18 +23,26 @@ if (groups.length === 0) {
 }
 
 stopAllOnExit();
-const stack = await startStack({ profile: 'bench', log: (line) => console.log(`[stack] ${line}`) });
+// Model work in the bench goes to a local server speaking the OpenAI API: figures count calls, not dollars.
+const openai = await startFakeOpenAI();
+const stack = await startStack({
+  profile: 'bench',
+  log: (line) => console.log(`[stack] ${line}`),
+  secrets: { OPENAI_API_KEY: 'bench-key' },
+  params: { OPENAI_BASE_URL: openai.url, OPENAI_MODEL: 'fake-model', QUOTA_USER_DAILY_REQUESTS: 1_000_000 },
+});
 const results = [];
 try {
   for (const group of groups) {
     console.log(`\n== ${group.name}: ${group.description}`);
     const started = Date.now();
-    const figures = await group.run({ stack, log: (line) => console.log(`   ${line}`) });
+    const figures = await group.run({ stack, openaiUrl: openai.url, log: (line) => console.log(`   ${line}`) });
     for (const figure of figures) results.push({ group: group.name, ...figure });
     console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 } finally {
   await stopAll();
+  await openai.close();
 }
 
 const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target, r.met ? 'yes' : 'NO']);

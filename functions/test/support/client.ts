@@ -50,3 +50,27 @@ export async function deliverTaskAcknowledged(name: string, data: unknown): Prom
   const status = await deliverTask(name, data);
   return status >= 200 && status < 300;
 }
+
+/** Signs in an existing account (the seeded demo accounts, emulator-data/). */
+export async function signIn(email: string, password: string): Promise<SignedIn> {
+  const response = await fetch(`${testStack().urls.auth}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-api-key`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, returnSecureToken: true }),
+  });
+  const body = (await response.json()) as { localId: string; idToken: string };
+  if (!response.ok) throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
+  return { uid: body.localId, idToken: body.idToken };
+}
+
+/** What Cloud Scheduler does, as the emulator exposes it. */
+export async function triggerScheduled(name: string): Promise<number> {
+  const { projectId, region, urls } = testStack();
+  const response = await fetch(`${new URL(urls.functions).origin}/functions/projects/${projectId}/triggers/${region}-${name}-0`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  await response.text();
+  return response.status;
+}

@@ -1,4 +1,5 @@
 import { startFakeOpenAI } from '../../../scripts/lib/fakeOpenAI.cjs';
+import http from 'node:http';
 import { freePort } from '../../../scripts/lib/ports.mjs';
 import { startStack } from '../../../scripts/lib/stack.mjs';
 
@@ -39,8 +40,22 @@ export default async function globalSetup() {
   });
   globalThis.__STACK__ = stack;
   globalThis.__OPENAI__ = openai;
+  // Outage tests stop and restart the stack's Postgres through this (tests run in another process).
+  const control = http.createServer(async (req, res) => {
+    try {
+      if (req.method === 'POST' && req.url === '/postgres/pause') await stack.postgres.pause();
+      else if (req.method === 'POST' && req.url === '/postgres/resume') await stack.postgres.resume();
+      else return res.writeHead(404).end();
+      res.writeHead(204).end();
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+  await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
+  globalThis.__CONTROL__ = control;
+  const controlUrl = `http://127.0.0.1:${control.address().port}`;
   // Test workers read the stack from the environment they inherit.
-  process.env.QF_TEST_STACK = JSON.stringify({ ...stack, stop: undefined, openaiUrl: openai.url, discoveryFixturePort });
+  process.env.QF_TEST_STACK = JSON.stringify({ ...stack, stop: undefined, postgres: undefined, openaiUrl: openai.url, discoveryFixturePort, controlUrl });
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.env.FIREBASE_AUTH_EMULATOR_HOST;
   process.env.CLOUD_TASKS_EMULATOR_HOST = stack.env.CLOUD_TASKS_EMULATOR_HOST;

@@ -7,6 +7,8 @@ export type TestStack = {
   region: string;
   databaseUrl: string;
   openaiUrl: string;
+  /** POST /postgres/pause and /postgres/resume stop and restart the stack's Postgres. */
+  controlUrl: string;
   env: Record<string, string>;
   urls: { functions: string; firestore: string; auth: string; tasks: string; hosting: string; hub: string };
   /** Where emulated functions expect the discovery provider fixtures (test/support/providerFixtures.ts). */

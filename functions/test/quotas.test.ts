@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { HttpsError } from 'firebase-functions/v2/https';
+import { acceptGenerationRequest, type AcceptDeps } from '../src/generation/acceptGenerationRequest';
+import { nextUtcMidnight } from '../src/generation/quotas';
+import { firebaseGenerationTaskQueue } from '../src/generation/taskQueue';
+import { FactsGenerator } from '../src/questions/facts/factsGenerator';
+import { ResourceExhaustedError } from '../src/shared/errors';
+import { toHttpsError } from '../src/shared/httpsErrors';
+import { uniquePool } from './support/pools';
+import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
+
+// The accept path with the real Postgres, Firestore and Cloud Tasks emulator, and quotas small
+// enough to hit.
+
+afterAll(closeTestClients);
+
+function deps(quotas: Partial<AcceptDeps['quotas']> = {}): AcceptDeps {
+  return {
+    db: testDb(),
+    firestore: testFirestore(),
+    queue: firebaseGenerationTaskQueue('generateQuestionPool', testStack().region),
+    generators: [new FactsGenerator()],
+    maxAttempts: 3,
+    failedCooldownSeconds: 3600,
+    quotas: { userDailyRequests: 10, userDailyTokens: 1_000_000, globalDailyTokens: 1e12, ...quotas },
+  };
+}
+
+const uid = () => `quota-user-${randomBytes(4).toString('hex')}`;
+
+describe('quotas', () => {
+  test('100 concurrent new requests against a quota of 10: exactly 10 accepted', async () => {
+    const user = uid();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, () => acceptGenerationRequest(deps(), user, { pool: uniquePool(), targetCount: 3 })),
+    );
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(accepted).toHaveLength(10);
+    expect(refused).toHaveLength(90);
+    for (const { reason } of refused) {
+      expect(reason).toBeInstanceOf(ResourceExhaustedError);
+      expect((reason as ResourceExhaustedError).resetAt).toEqual(nextUtcMidnight());
+    }
+    const usage = await testDb().query(`SELECT requests FROM usage_daily WHERE subject = $1`, [`user:${user}`]);
+    expect(usage.rows[0].requests).toBe(10);
+    const rows = await testDb().query(`SELECT count(*)::int AS n FROM generation_requests WHERE requested_by = $1`, [user]);
+    expect(rows.rows[0].n).toBe(10);
+  });
+
+  test('duplicates of existing work cost nothing, even for a user at their quota', async () => {
+    const user = uid();
+    const other = uid();
+    const shared = { pool: uniquePool(), targetCount: 3 };
+    await acceptGenerationRequest(deps({ userDailyRequests: 1 }), other, shared);
+    await acceptGenerationRequest(deps({ userDailyRequests: 1 }), user, { pool: uniquePool(), targetCount: 3 });
+    // `user` is at quota, yet joins existing work freely, as often as they like.
+    for (let i = 0; i < 3; i++) {
+      await expect(acceptGenerationRequest(deps({ userDailyRequests: 1 }), user, shared)).resolves.toMatchObject({ created: false });
+    }
+    await expect(acceptGenerationRequest(deps({ userDailyRequests: 1 }), user, { pool: uniquePool(), targetCount: 3 })).rejects.toBeInstanceOf(ResourceExhaustedError);
+    const usage = await testDb().query(`SELECT requests FROM usage_daily WHERE subject = $1`, [`user:${user}`]);
+    expect(usage.rows[0].requests).toBe(1);
+  });
+
+  test('a user over their token quota, or a spent global budget, gets no new work, with the reason', async () => {
+    const user = uid();
+    await testDb().query(
+      `INSERT INTO usage_daily (day, subject, tokens) VALUES ((now() AT TIME ZONE 'utc')::date, $1, 5000)`,
+      [`user:${user}`],
+    );
+    await expect(acceptGenerationRequest(deps({ userDailyTokens: 5000 }), user, { pool: uniquePool(), targetCount: 3 }))
+      .rejects.toThrow(/Daily token quota of 5000 reached/);
+    const { rows } = await testDb().query(`SELECT coalesce(sum(tokens), 0)::bigint AS t FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'global'`);
+    await expect(acceptGenerationRequest(deps({ globalDailyTokens: Number(rows[0].t) }), uid(), { pool: uniquePool(), targetCount: 3 }))
+      .rejects.toThrow(/daily generation budget is spent/);
+  });
+
+  test('over quota maps to resource-exhausted with the reset time', () => {
+    const resetAt = nextUtcMidnight(new Date('2026-11-22T10:00:00Z'));
+    expect(resetAt.toISOString()).toBe('2026-11-23T00:00:00.000Z');
+    const error = toHttpsError(new ResourceExhaustedError('Daily quota of 10 new generation requests reached', resetAt));
+    expect(error).toBeInstanceOf(HttpsError);
+    expect(error.code).toBe('resource-exhausted');
+    expect(error.message).toBe('Daily quota of 10 new generation requests reached; resets at 2026-11-23T00:00:00.000Z');
+    expect(error.details).toEqual({ resetAt: '2026-11-23T00:00:00.000Z' });
+  });
+});

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
+import { injectFaults, modelCalls } from './support/fakeOpenAI';
+import { uniquePool, waitForStatus } from './support/pools';
+import { closeTestClients, testDb } from './support/stack';
+
+type Accepted = { requestKey: string; poolKey: string; status: string; created: boolean };
+
+let player: SignedIn;
+let admin: SignedIn;
+beforeAll(async () => {
+  [player, admin] = await Promise.all([signUp(), signIn('admin@example.com', 'admin-password')]);
+});
+afterAll(closeTestClients);
+
+async function failedRequest() {
+  const theme = `retry ${randomBytes(4).toString('hex')}`;
+  const pool = uniquePool({ subject: 'cinema', theme });
+  await injectFaults(theme, [{ kind: 'refusal' }]);
+  const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 4 }, player);
+  expect((await waitForStatus(accepted.requestKey)).status).toBe('failed');
+  return { theme, pool, accepted };
+}
+
+describe('retryRequest (admin)', () => {
+  test('reopens a failed request at once and it completes', async () => {
+    const { theme, accepted } = await failedRequest();
+    const reply = await callOrThrow('retryRequest', { requestKey: accepted.requestKey }, admin);
+    expect(reply).toEqual({ requestKey: accepted.requestKey, status: 'pending', requeued: true });
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
+    expect((await modelCalls(theme)).calls).toBe(2);
+    const row = (await testDb().query('SELECT status, attempts, enqueue_count FROM generation_requests WHERE request_key = $1', [accepted.requestKey])).rows[0];
+    expect(row).toMatchObject({ status: 'done', attempts: 1, enqueue_count: 2 });
+  });
+
+  test('leaves done work alone', async () => {
+    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool(), targetCount: 3 }, player);
+    await waitForStatus(accepted.requestKey);
+    expect(await callOrThrow('retryRequest', { requestKey: accepted.requestKey }, admin)).toMatchObject({ status: 'done', requeued: false });
+  });
+
+  test('is refused to players, and answers not-found and invalid-argument for bad keys', async () => {
+    expect(await callFunction('retryRequest', { requestKey: 'a'.repeat(64) }, player)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    expect(await callFunction('retryRequest', { requestKey: 'a'.repeat(64) })).toMatchObject({ ok: false, status: 'UNAUTHENTICATED' });
+    expect(await callFunction('retryRequest', { requestKey: 'a'.repeat(64) }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
+    expect(await callFunction('retryRequest', { requestKey: 'nope' }, admin)).toMatchObject({ ok: false, status: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('failed requests reopen after the cooldown', () => {
+  test('an identical request inside the cooldown reports failed; after it, the work runs again', async () => {
+    const { theme, pool, accepted } = await failedRequest();
+    const early = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 4 }, player);
+    expect(early).toMatchObject({ requestKey: accepted.requestKey, status: 'failed', created: false });
+    // FAILED_COOLDOWN_SECONDS is 2 in the test stack; age the failure instead of sleeping.
+    await testDb().query(`UPDATE generation_requests SET finished_at = now() - interval '1 minute' WHERE request_key = $1`, [accepted.requestKey]);
+    const later = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 4 }, player);
+    expect(later).toMatchObject({ requestKey: accepted.requestKey, status: 'pending' });
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
+    expect((await modelCalls(theme)).calls).toBe(2);
+  });
+});
+
+describe('generationStats (admin)', () => {
+  test('reports counts, success rate, durations, tokens and the latest errors', async () => {
+    await failedRequest();
+    const stats = await callOrThrow<{
+      requestsByStatus: Record<string, number>;
+      last24h: { attempts: number; done: number; failed: number; successRate: number; p50DurationMs: number; p95DurationMs: number };
+      tokensToday: number;
+      latestErrors: Array<{ error: string }>;
+    }>('generationStats', {}, admin);
+    const counts = (await testDb().query(`SELECT status, count(*)::int AS n FROM generation_requests GROUP BY status`)).rows;
+    for (const { status, n } of counts) expect(stats.requestsByStatus[status]).toBe(n);
+    expect(stats.last24h.done).toBeGreaterThan(0);
+    expect(stats.last24h.failed).toBeGreaterThan(0);
+    expect(stats.last24h.successRate).toBeCloseTo(stats.last24h.done / (stats.last24h.done + stats.last24h.failed), 5);
+    expect(stats.last24h.p95DurationMs).toBeGreaterThanOrEqual(stats.last24h.p50DurationMs);
+    expect(stats.tokensToday).toBeGreaterThan(0);
+    expect(stats.latestErrors[0]!.error).toMatch(/model refused/);
+    expect(await callFunction('generationStats', {}, player)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+  });
+});

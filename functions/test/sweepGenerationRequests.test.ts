@@ -1,0 +1,54 @@
+import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/generation/poolParams';
+import { triggerScheduled } from './support/client';
+import { uniquePool, waitForStatus } from './support/pools';
+import { closeTestClients, testDb } from './support/stack';
+
+afterAll(closeTestClients);
+
+/** A row as a crashed or forgotten run leaves it; no task is queued for it. */
+async function orphan(state: { status: 'pending' | 'running'; attempts: number; leaseSecondsFromNow?: number; enqueuedSecondsAgo?: number | null }) {
+  const request = generationRequestSchema.parse({ pool: uniquePool({ theme: 'continents' }), targetCount: 4 });
+  const requestKey = requestKeyOf(request);
+  await testDb().query(
+    `INSERT INTO generation_requests (request_key, pool_key, params, target_count, status, attempts, max_attempts, lease_expires_at, requested_by, enqueue_count, enqueued_at)
+     VALUES ($1, $2, $3, 4, $4, $5, 3,
+             CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END, 'sweeper-test', 1,
+             CASE WHEN $7::int IS NULL THEN NULL ELSE now() - make_interval(secs => $7::int) END)`,
+    [requestKey, poolKeyOf(request.pool), JSON.stringify(request.pool), state.status, state.attempts, state.leaseSecondsFromNow ?? null, state.enqueuedSecondsAgo === undefined ? 3600 : state.enqueuedSecondsAgo],
+  );
+  return requestKey;
+}
+
+async function row(requestKey: string) {
+  return (await testDb().query('SELECT * FROM generation_requests WHERE request_key = $1', [requestKey])).rows[0];
+}
+
+describe('sweepGenerationRequests (scheduled)', () => {
+  test('rescues a running row past its lease and a pending row nobody queued; leaves live work alone', async () => {
+    const expired = await orphan({ status: 'running', attempts: 1, leaseSecondsFromNow: -60 });
+    const lost = await orphan({ status: 'pending', attempts: 0, enqueuedSecondsAgo: null });
+    const live = await orphan({ status: 'running', attempts: 1, leaseSecondsFromNow: 240, enqueuedSecondsAgo: 10 });
+    const justQueued = await orphan({ status: 'pending', attempts: 0, enqueuedSecondsAgo: 5 });
+
+    expect(await triggerScheduled('sweepGenerationRequests')).toBeLessThan(300);
+
+    expect((await waitForStatus(expired)).status).toBe('done');
+    expect((await waitForStatus(lost)).status).toBe('done');
+    expect(await row(expired)).toMatchObject({ status: 'done', attempts: 2, enqueue_count: 2 });
+    expect(await row(lost)).toMatchObject({ status: 'done', attempts: 1, enqueue_count: 2 });
+    expect(await row(live)).toMatchObject({ status: 'running', enqueue_count: 1 });
+    expect(await row(justQueued)).toMatchObject({ status: 'pending', enqueue_count: 1 });
+    const stuck = await testDb().query(`SELECT count(*)::int AS n FROM generation_requests WHERE status = 'running' AND lease_expires_at < now() AND attempts < max_attempts`);
+    expect(stuck.rows[0].n).toBe(0);
+    // Clean up the one we left running on purpose.
+    await testDb().query(`UPDATE generation_requests SET status = 'done', lease_expires_at = NULL WHERE request_key IN ($1, $2)`, [live, justQueued]);
+  });
+
+  test('fails a row whose attempts are spent instead of leaving it running forever', async () => {
+    const exhausted = await orphan({ status: 'running', attempts: 3, leaseSecondsFromNow: -1 });
+    expect(await triggerScheduled('sweepGenerationRequests')).toBeLessThan(300);
+    const final = await waitForStatus(exhausted, ['failed']);
+    expect(final.error).toMatch(/attempts exhausted/);
+    expect(await row(exhausted)).toMatchObject({ status: 'failed', lease_expires_at: null, last_error: expect.stringMatching(/attempts exhausted/) });
+  });
+});
