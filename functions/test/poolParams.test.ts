@@ -28,6 +28,8 @@ describe('pool params', () => {
     ['version zero', { version: 0 }],
     ['unknown type', { type: 'essay' }],
     ['unknown country', { country: 'XX' }],
+    ['a language code Intl cannot parse', { lang: 'arguments' }],
+    ['an empty language', { lang: '' }],
   ])('rejects %s', (_name, patch) => {
     expect(poolParamsSchema.safeParse({ ...base, ...patch }).success).toBe(false);
   });

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { HttpsError } from 'firebase-functions/v2/https';
 import { acceptGenerationRequest, type AcceptDeps } from '../src/generation/acceptGenerationRequest';
 import { nextUtcMidnight } from '../src/generation/quotas';
 import { firebaseGenerationTaskQueue } from '../src/generation/taskQueue';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { ResourceExhaustedError } from '../src/shared/errors';
-import { toHttpsError } from '../src/shared/httpsErrors';
+import { callFunction, signUp } from './support/client';
 import { uniquePool } from './support/pools';
 import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
 
@@ -76,13 +75,16 @@ describe('quotas', () => {
       .rejects.toThrow(/daily generation budget is spent/);
   });
 
-  test('over quota maps to resource-exhausted with the reset time', () => {
-    const resetAt = nextUtcMidnight(new Date('2026-11-22T10:00:00Z'));
-    expect(resetAt.toISOString()).toBe('2026-11-23T00:00:00.000Z');
-    const error = toHttpsError(new ResourceExhaustedError('Daily quota of 10 new generation requests reached', resetAt));
-    expect(error).toBeInstanceOf(HttpsError);
-    expect(error.code).toBe('resource-exhausted');
-    expect(error.message).toBe('Daily quota of 10 new generation requests reached; resets at 2026-11-23T00:00:00.000Z');
-    expect(error.details).toEqual({ resetAt: '2026-11-23T00:00:00.000Z' });
+  test('through the callable, over quota is resource-exhausted with the reset time, and nothing is written', async () => {
+    expect(nextUtcMidnight(new Date('2026-11-22T10:00:00Z')).toISOString()).toBe('2026-11-23T00:00:00.000Z');
+    const player = await signUp();
+    // The test stack allows 10,000 new requests a day; spend them without making them.
+    await testDb().query(`INSERT INTO usage_daily (day, subject, requests) VALUES ((now() AT TIME ZONE 'utc')::date, $1, 10000)`, [`user:${player.uid}`]);
+    const pool = uniquePool();
+    const outcome = await callFunction('requestGeneration', { pool, targetCount: 3 }, player);
+    expect(outcome).toMatchObject({ ok: false, status: 'RESOURCE_EXHAUSTED' });
+    if (!outcome.ok) expect(outcome.message).toBe(`Daily quota of 10000 new generation requests reached; resets at ${nextUtcMidnight().toISOString()}`);
+    const rows = await testDb().query('SELECT count(*)::int AS n FROM generation_requests WHERE requested_by = $1', [player.uid]);
+    expect(rows.rows[0].n).toBe(0);
   });
 });

@@ -12,6 +12,15 @@ export const MAX_TARGET_COUNT = 500;
 export const MAX_THEME_LENGTH = 60;
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/** Intl throws RangeError on malformed subtags; a refinement must answer, not throw. */
+function isKnownLanguage(code: string): boolean {
+  try {
+    return /^[a-z]{2}$/.test(code) && languageNames.of(code) !== undefined;
+  } catch {
+    return false;
+  }
+}
 const countryCodes = new Set(worldCountries.map((country) => country.cca2));
 
 /** Lower-case ASCII slug: the theme reaches a prompt and a Firestore id, so only [a-z0-9-] survive. */
@@ -39,7 +48,7 @@ export const poolParamsSchema = z.strictObject({
     .trim()
     .toLowerCase()
     .regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as "en"')
-    .refine((code) => languageNames.of(code) !== undefined, 'is not a known ISO 639-1 language'),
+    .refine(isKnownLanguage, 'is not a known ISO 639-1 language'),
   country: z
     .string({ error: 'must be an ISO 3166-1 alpha-2 code such as "FR"' })
     .trim()

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { PoolParamsInput } from '../../src/generation/poolParams';
 import { testFirestore } from './stack';
 
-/** A pool no other test touches: the version number is unique per call. */
-let counter = 0;
+/** A pool no other test touches: versions run in sequence from a random start, so a file never repeats one. */
+let counter = Number.parseInt(randomUUID().slice(0, 6), 16);
 export function uniquePool(overrides: Partial<PoolParamsInput> = {}): PoolParamsInput {
   counter += 1;
-  const version = 1 + ((Number.parseInt(randomUUID().slice(0, 6), 16) + counter) % 999);
+  const version = 1 + (counter % 1000);
   return { lang: 'en', country: 'GB', level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version, ...overrides };
 }
 
