@@ -92,17 +92,21 @@ export async function run({ stack, openaiUrl, log }) {
     const rawParams = [rawKey, poolKeyOf(parsed.pool), JSON.stringify(parsed.pool), parsed.targetCount, 'bench-dup-user'];
     // Interleaved rounds, so drift on a shared machine hits both alike.
     const raw = [];
+    const rawPrepared = [];
     const accept = [];
     for (let round = 0; round < 3; round++) {
       raw.push(await measure(() => db.query(rawSql, rawParams)));
+      rawPrepared.push(await measure(() => db.query({ name: 'bench-raw-insert', text: rawSql }, rawParams)));
       accept.push(await measure(() => acceptGenerationRequest(deps, 'bench-dup-user', dupRequest)));
     }
     const median = (values) => [...values].sort((a, b) => a - b)[1];
     const ratio = median(accept) / median(raw);
-    log(`duplicates: accept ${median(accept).toFixed(0)}/s, raw insert ${median(raw).toFixed(0)}/s`);
+    const preparedRatio = median(accept) / median(rawPrepared);
+    log(`duplicates: accept ${median(accept).toFixed(0)}/s, raw insert ${median(raw).toFixed(0)}/s, prepared raw insert ${median(rawPrepared).toFixed(0)}/s`);
     figures.push(
       { name: 'duplicate accept throughput (pool of 10, 10 in flight)', value: median(accept), unit: 'req/s', baseline: 'raw INSERT … ON CONFLICT DO NOTHING', baselineValue: median(raw), target: '≥ 0.8× baseline', met: ratio >= 0.8 },
-      { name: 'duplicate accept throughput / raw insert', value: ratio, unit: '×', baseline: 'raw INSERT … ON CONFLICT DO NOTHING', baselineValue: 1, target: '≥ 0.8', met: ratio >= 0.8 },
+      // The accept path uses a prepared statement; against a prepared raw insert the comparison is stricter.
+      { name: 'duplicate accept throughput / prepared raw insert', value: preparedRatio, unit: '×', baseline: 'prepared INSERT … ON CONFLICT DO NOTHING (req/s)', baselineValue: median(rawPrepared), target: 'reported', met: true },
     );
 
     // 3. Model calls per 100 questions: batched (the default) beside one question per call.

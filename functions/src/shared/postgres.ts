@@ -1,7 +1,10 @@
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
 
+/** A named query is prepared once per connection: the hot paths skip parsing and planning. */
+export type QueryText = string | { name: string; text: string };
+
 export type Queryable = {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends QueryResultRow = QueryResultRow>(text: QueryText, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 };
 
 const pools = new Map<string, Pool>();

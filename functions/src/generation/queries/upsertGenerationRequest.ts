@@ -75,9 +75,27 @@ type Row = {
   finished_at: Date | null;
 };
 
+// The commonest call of all — someone asking again for work they already asked for — is a plain
+// indexed read: no insert attempt, no quota arithmetic.
+const KNOWN_SQL = {
+  name: 'generation-request-known-requester',
+  text: `SELECT r.status, r.enqueue_count, r.enqueued_at, r.finished_at
+           FROM generation_requests r
+           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
+          WHERE r.request_key = $1`,
+};
+
 export async function upsertGenerationRequest(db: Queryable, input: UpsertGenerationRequestInput): Promise<UpsertGenerationRequestResult> {
+  const known = await db.query<{ status: GenerationStatus; enqueue_count: number; enqueued_at: Date | null; finished_at: Date | null }>(KNOWN_SQL, [input.requestKey, input.uid]);
+  const repeat = known.rows[0];
+  if (repeat) {
+    return {
+      outcome: 'accepted', created: false, newRequester: false, status: repeat.status,
+      enqueueCount: repeat.enqueue_count, enqueuedAt: repeat.enqueued_at, finishedAt: repeat.finished_at,
+    };
+  }
   const { quotas } = input;
-  const { rows } = await db.query<Row>(SQL, [
+  const { rows } = await db.query<Row>({ name: 'generation-request-upsert', text: SQL }, [
     input.requestKey, input.poolKey, JSON.stringify(input.params), input.targetCount, input.maxAttempts, input.uid,
     quotas.userDailyRequests, quotas.userDailyTokens, quotas.globalDailyTokens,
   ]);
