@@ -2,4 +2,4 @@
 export { requestGeneration, generateQuestionPool, retryRequest, generationStats } from './generation/handlers';
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './pools/handlers';
-export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge } from './discovery/handlers';
+export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';

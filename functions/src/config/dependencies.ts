@@ -5,6 +5,8 @@ import { getPostgresPool } from '../shared/postgres';
 import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
+import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
+import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
 import { clampTtl, IDS_TTL_BOUNDS_MS, PoolCache, QUESTIONS_TTL_BOUNDS_MS } from '../pools/poolCache';
 import { firestorePoolReader } from '../pools/poolStore';
@@ -26,7 +28,10 @@ function secretOrUndefined(secret: { value(): string }): string | undefined {
 
 /** Facts first (free, right by construction); OpenAI for everything facts cannot serve. */
 function buildGenerators(): QuestionGenerator[] {
-  const list: QuestionGenerator[] = [new FactsGenerator()];
+  const list: QuestionGenerator[] = [
+    new FactsGenerator(),
+    new TrendingFactsGenerator((subject) => loadTrendingItems(getPostgresPool(params.DATABASE_URL.value()), subject)),
+  ];
   const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
   if (apiKey) {
     list.push(new OpenAIGenerator({

@@ -3,12 +3,14 @@ import { HttpsError, onCall, onRequest, type FunctionsErrorCode } from 'firebase
 import { onSchedule, type ScheduleFunction } from 'firebase-functions/v2/scheduler';
 import { z } from 'zod';
 import { discoveryService } from '../config/discoveryDependencies';
-import { DISCOVERY_SECRETS, DISCOVERY_TIMEZONE } from '../config/params';
+import { dependencies } from '../config/dependencies';
+import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
 import { requireUid, toHttpsError } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
 import { EXPIRED_REFRESH_CRON, PURGE_CRON, REFRESH_SCHEDULE } from './schedule';
 import { PROVIDERS } from './types';
+import { queueTrendingThemes } from './trending/queueTrendingThemes';
 
 function toDiscoveryHttpsError(error: unknown): HttpsError {
   if (error instanceof UpstreamError) {
@@ -103,3 +105,12 @@ export const discoveryRefreshExpired = onSchedule({ ...scheduled, schedule: EXPI
 export const discoveryPurge = onSchedule({ ...scheduled, schedule: PURGE_CRON }, async () => {
   await discoveryService().purge();
 });
+
+/** Mondays after the night's refreshes: this week's trending lists become themed question pools. */
+export const trendingThemes = onSchedule(
+  { secrets: [DATABASE_URL, OPENAI_API_KEY], timeZone: DISCOVERY_TIMEZONE, schedule: '0 6 * * 1', timeoutSeconds: 300, retryCount: 1 },
+  async () => {
+    const { queued, skipped } = await queueTrendingThemes(dependencies());
+    logger.info('discovery.trendingThemes', { queued: queued.length, created: queued.filter((q) => q.created).length, skipped });
+  },
+);
