@@ -30,6 +30,8 @@ export function waitForStatus(firestore, requestKey, wanted, timeoutMs = 60_000)
 export function adminFirestore(stack) {
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
   process.env.GCLOUD_PROJECT = stack.projectId;
+  // Emulators only: there is no metadata server to discover, and looking for one prints a warning.
+  process.env.METADATA_SERVER_DETECTION = 'none';
   const { getApps, initializeApp } = requireFromFunctions('firebase-admin/app');
   const { getFirestore } = requireFromFunctions('firebase-admin/firestore');
   const app = getApps()[0] ?? initializeApp({ projectId: stack.projectId });
