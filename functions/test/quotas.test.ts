@@ -87,4 +87,23 @@ describe('quotas', () => {
     const rows = await testDb().query('SELECT count(*)::int AS n FROM generation_requests WHERE requested_by = $1', [player.uid]);
     expect(rows.rows[0].n).toBe(0);
   });
+
+  test('a player at quota still draws what a short pool holds, told when the quota resets', async () => {
+    const player = await signUp();
+    const pool = uniquePool({ theme: 'flags' });
+    // Someone else fills the pool with 3 questions.
+    await acceptGenerationRequest(deps(), uid(), { pool, targetCount: 3 });
+    const deadline = Date.now() + 60_000;
+    let drawn: { ok: boolean; result?: { questions: unknown[]; generating?: unknown; quotaResetsAt?: string } } = { ok: false };
+    await testDb().query(`INSERT INTO usage_daily (day, subject, requests) VALUES ((now() AT TIME ZONE 'utc')::date, $1, 10000)`, [`user:${player.uid}`]);
+    while (Date.now() < deadline) {
+      drawn = (await callFunction('drawQuestions', { pool, count: 10 }, player)) as typeof drawn;
+      if (drawn.ok && drawn.result!.questions.length === 3) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(drawn.ok).toBe(true);
+    expect(drawn.result!.questions).toHaveLength(3);
+    expect(drawn.result!.generating).toBeUndefined();
+    expect(drawn.result!.quotaResetsAt).toBe(nextUtcMidnight().toISOString());
+  });
 });

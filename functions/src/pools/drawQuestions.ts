@@ -1,6 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError, ResourceExhaustedError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { type AcceptDeps, acceptGenerationRequest } from '../generation/acceptGenerationRequest';
 import { poolKeyOf, poolParamsSchema } from '../generation/poolParams';
@@ -35,6 +35,8 @@ export type DrawResult = {
   poolSize: number;
   /** Present when the pool was short and a generation request now tops it up. */
   generating?: { requestKey: string; status: string };
+  /** Present when the pool was short but the caller's quota allows no new work until then. */
+  quotaResetsAt?: string;
 };
 
 export type CheckedAnswer = { questionId: string; correct: boolean; answerIndex: number; explanation: string };
@@ -57,13 +59,20 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown)
     questions: questions.map(({ id, prompt, choices, difficulty }) => ({ id, prompt, choices, difficulty })),
   };
   if (ids.length < request.count) {
-    const accepted = await acceptGenerationRequest(deps, uid, {
-      pool: request.pool,
-      targetCount: Math.max(DEFAULT_POOL_TARGET, request.count),
-    });
-    result.generating = { requestKey: accepted.requestKey, status: accepted.status };
-    // The player was told to draw again once it is done: that draw must see the new questions.
+    // A short pool is being filled (by this request or another): every draw of it reads the list
+    // afresh, so the one after "done" sees the new questions (and a short draw sees another's fill).
     deps.poolCache.invalidatePool(poolKey);
+    try {
+      const accepted = await acceptGenerationRequest(deps, uid, {
+        pool: request.pool,
+        targetCount: Math.max(DEFAULT_POOL_TARGET, request.count),
+      });
+      result.generating = { requestKey: accepted.requestKey, status: accepted.status };
+    } catch (error) {
+      // A spent quota must not cost the player the questions that do exist.
+      if (!(error instanceof ResourceExhaustedError)) throw error;
+      result.quotaResetsAt = error.resetAt.toISOString();
+    }
   }
   return result;
 }
