@@ -52,10 +52,6 @@ export class ResourceExhaustedError extends Error {
   }
 }
 
-export class PermissionDeniedError extends Error {
-  override readonly name: string = 'PermissionDeniedError';
-}
-
 /** Rejects with UnavailableError once `ms` have passed; the work itself is not cancelled. */
 export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -27,9 +27,3 @@ export function getPostgresPool(connectionString: string, overrides: PoolConfig 
   }
   return pool;
 }
-
-export async function closePostgresPools(): Promise<void> {
-  const all = [...pools.values()];
-  pools.clear();
-  await Promise.all(all.map((pool) => pool.end()));
-}
