@@ -9,10 +9,12 @@
 'use strict';
 const http = require('node:http');
 
+// Plain sentences in the requested language, without the theme: the quality gate's language check
+// must judge real words, not a test's random theme.
 const LOCALIZED = {
-  fr: { tf: ['Vrai', 'Faux'], q: 'Question' },
-  es: { tf: ['Verdadero', 'Falso'], q: 'Pregunta' },
-  en: { tf: ['True', 'False'], q: 'Question' },
+  fr: { tf: ['Vrai', 'Faux'], prompt: (n) => `Dans ce quiz, laquelle des options suivantes est la bonne réponse à la question numéro ${n} ?`, why: (n, k) => `La bonne réponse à la question ${n} est le choix ${k}.` },
+  es: { tf: ['Verdadero', 'Falso'], prompt: (n) => `En este cuestionario, ¿cuál de las siguientes opciones es la respuesta correcta a la pregunta número ${n}?`, why: (n, k) => `La respuesta correcta a la pregunta ${n} es la opción ${k}.` },
+  en: { tf: ['True', 'False'], prompt: (n) => `In this quiz, which of the following options is the correct answer to question number ${n}?`, why: (n, k) => `The correct answer to question ${n} is choice ${k}.` },
 };
 
 function dataOf(messages) {
@@ -85,10 +87,10 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const n = start + i + 1;
       const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
       return {
-        prompt: `${words.q} ${n} on ${theme}: which answer is number ${n % choices.length}?`,
+        prompt: words.prompt(n),
         choices,
         answerIndex: n % choices.length,
-        explanation: `Because the answer to ${words.q.toLowerCase()} ${n} is choice ${n % choices.length}.`,
+        explanation: words.why(n, n % choices.length),
         difficulty: data.difficulty ?? 'medium',
       };
     });

@@ -35,5 +35,9 @@ export function testFirestore(): Firestore {
 export async function closeTestClients(): Promise<void> {
   await pool?.end();
   pool = undefined;
-  await Promise.all(getApps().map((app) => deleteApp(app)));
+  // Close Firestore streams (listeners) before the app, so none errors out after the file ends.
+  await Promise.all(getApps().map(async (app) => {
+    await getFirestore(app).terminate().catch(() => undefined);
+    await deleteApp(app);
+  }));
 }
