@@ -75,7 +75,7 @@ export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCoun
  * in order, up to `limit`, and how many were turned away for each reason.
  */
 export function screenCandidates(input: ScreenInput): ScreenResult {
-  const index = new NearDuplicateIndex();
+  const index = new NearDuplicateIndex(input.lang);
   const ids = new Set<string>();
   for (const question of input.pool) {
     index.add(question);
