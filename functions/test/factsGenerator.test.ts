@@ -17,7 +17,7 @@ describe('FactsGenerator', () => {
     const countries = byName(lang);
     const currencyNames = new Intl.DisplayNames([lang], { type: 'currency' });
     const { questions } = await generator.generate({ params: params({ lang, theme: 'world' }), count: 1000, excludeIds: new Set() });
-    expect(questions.length).toBeGreaterThan(500);
+    expect(questions.length).toBeGreaterThan(400);
     for (const question of questions) {
       questionSchema.parse(question);
       expect(new Set(question.choices).size).toBe(question.choices.length);
@@ -30,6 +30,27 @@ describe('FactsGenerator', () => {
         expect(answer).toBe(currencyNames.of(Object.keys(country.currencies)[0]!));
       }
     }
+  });
+
+  test.each(['en', 'fr', 'es'])('no %s question answers itself, and no withdrawn currency is offered', async (lang) => {
+    const countries = byName(lang);
+    const { questions } = await generator.generate({ params: params({ lang, theme: 'world' }), count: 1000, excludeIds: new Set() });
+    const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+    let currencyOrCapital = 0;
+    for (const question of questions) {
+      expect(question.choices.join(' ')).not.toMatch(/\d{4}/);
+      const asked = /(?:currency of|capital of|monnaie officielle de ce pays :|moneda oficial de este país:) ([^?]+?) ?\?$/.exec(question.prompt);
+      if (!asked) continue;
+      currencyOrCapital++;
+      const country = asked[1]!.trim();
+      expect(countries.has(country)).toBe(true);
+      // "Mexico City" for Mexico, "Moroccan Dirham" for Morocco: never asked.
+      const answerWords = fold(question.choices[question.answerIndex]!).split(/[^a-z]+/);
+      for (const word of fold(country).split(/[^a-z]+/).filter((w) => w.length >= 4)) {
+        expect(answerWords.some((answerWord) => answerWord.startsWith(word.slice(0, 4)))).toBe(false);
+      }
+    }
+    expect(currencyOrCapital).toBeGreaterThan(lang === 'en' ? 150 : 30);
   });
 
   test('capital questions name the capital recorded for the country', async () => {

@@ -69,7 +69,8 @@ class Localizer {
   currency(code: string): string | undefined {
     if (!/^[A-Z]{3}$/.test(code)) return undefined;
     const name = this.currencies.of(code);
-    return name && name !== code ? name : undefined;
+    // CLDR dates withdrawn currencies, "Sierra Leonean Leone (1964—2022)": not today's answer.
+    return name && name !== code && !/\d{4}/.test(name) ? name : undefined;
   }
   /** How an answer value (country code, continent, currency code, capital) reads in this language. */
   answer(family: Family, value: string): string | undefined {
@@ -82,6 +83,17 @@ class Localizer {
   }
 }
 
+const foldedWords = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}]+/u).filter((word) => word.length >= 3);
+
+/**
+ * "Moroccan Dirham" for Morocco, "Mexico City" for Mexico, "Swiss Franc" for Switzerland: an answer
+ * that shares a word start with the country's name answers itself. Such questions are not asked.
+ */
+export function answerNamesCountry(answer: string, country: string): boolean {
+  const starts = new Set(foldedWords(country).map((word) => word.slice(0, 3)));
+  return foldedWords(answer).some((word) => starts.has(word.slice(0, 3)));
+}
+
 function buildQuestion(candidate: Candidate, params: PoolParams, localizer: Localizer, random: () => number): Question | undefined {
   const { family, country } = candidate;
   const template = TEMPLATES[localizer.lang][family];
@@ -90,6 +102,7 @@ function buildQuestion(candidate: Candidate, params: PoolParams, localizer: Loca
   if (!template || correct === undefined || !countryName) return undefined;
   const correctText = localizer.answer(family, correct);
   if (!correctText) return undefined;
+  if ((family === 'currency' || family === 'capital') && answerNamesCountry(correctText, countryName)) return undefined;
   const vars = {
     country: countryName,
     flag: country.flag,
