@@ -1,6 +1,6 @@
 import worldCountries from 'world-countries';
 import { poolParamsSchema, type PoolParamsInput } from '../src/generation/poolParams';
-import { FactsGenerator } from '../src/questions/facts/factsGenerator';
+import { answerNamesCountry, FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { questionIdOf, questionSchema } from '../src/questions/question';
 
 const generator = new FactsGenerator();
@@ -51,6 +51,17 @@ describe('FactsGenerator', () => {
       }
     }
     expect(currencyOrCapital).toBeGreaterThan(lang === 'en' ? 150 : 30);
+  });
+
+  test('an answer named after the country, its demonym or its initials answers itself', () => {
+    expect(answerNamesCountry('Danish Krone', ['Denmark', 'Danish'])).toBe(true);
+    expect(answerNamesCountry('couronne danoise', ['Danemark', 'Danois', 'Danoise'])).toBe(true);
+    expect(answerNamesCountry('Mexico City', ['Mexico'])).toBe(true);
+    expect(answerNamesCountry('US Dollar', ['United States', 'American'])).toBe(true);
+    expect(answerNamesCountry('UAE Dirham', ['United Arab Emirates', 'Emirati'])).toBe(true);
+    expect(answerNamesCountry('Euro', ['Germany', 'German'])).toBe(false);
+    expect(answerNamesCountry('South African Rand', ['Lesotho', 'Mosotho'])).toBe(false);
+    expect(answerNamesCountry('Canberra', ['Australia', 'Australian'])).toBe(false);
   });
 
   test('capital questions name the capital recorded for the country', async () => {

@@ -11,6 +11,8 @@ export type CountryFact = {
   currency: string | undefined;
   continent: Continent;
   subregion: string;
+  /** English and French demonyms: "Danish", "Danois" tell "Danish Krone" answers itself. */
+  demonyms: string[];
 };
 
 /** UN M49 codes, so CLDR (Intl.DisplayNames) names continents in every language. */
@@ -57,6 +59,7 @@ function buildFacts(): CountryFact[] {
       currency: currencies.length === 1 ? currencies[0] : undefined,
       continent,
       subregion: country.subregion,
+      demonyms: Object.values(country.demonyms ?? {}).flatMap((forms) => [forms.m, forms.f]),
     });
   }
   return facts.sort((a, b) => a.code.localeCompare(b.code));

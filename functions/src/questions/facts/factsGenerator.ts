@@ -86,12 +86,16 @@ class Localizer {
 const foldedWords = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}]+/u).filter((word) => word.length >= 3);
 
 /**
- * "Moroccan Dirham" for Morocco, "Mexico City" for Mexico, "Swiss Franc" for Switzerland: an answer
- * that shares a word start with the country's name answers itself. Such questions are not asked.
+ * "Moroccan Dirham" for Morocco, "Mexico City" for Mexico, "Danish Krone" for Denmark: an answer
+ * that shares a word start with the country's name or demonym answers itself. Such questions are
+ * not asked.
  */
-export function answerNamesCountry(answer: string, country: string): boolean {
-  const starts = new Set(foldedWords(country).map((word) => word.slice(0, 3)));
-  return foldedWords(answer).some((word) => starts.has(word.slice(0, 3)));
+export function answerNamesCountry(answer: string, countryNames: readonly string[]): boolean {
+  const starts = new Set(countryNames.flatMap(foldedWords).map((word) => word.slice(0, 3)));
+  if (foldedWords(answer).some((word) => starts.has(word.slice(0, 3)))) return true;
+  // "US Dollar" for the United States, "UAE Dirham" for the United Arab Emirates.
+  const initials = new Set(countryNames.map((name) => foldedWords(name).map((word) => word[0]).join('')).filter((i) => i.length >= 2));
+  return answer.split(/[^\p{L}]+/u).some((word) => word.length >= 2 && word === word.toUpperCase() && initials.has(word.toLowerCase()));
 }
 
 function buildQuestion(candidate: Candidate, params: PoolParams, localizer: Localizer, random: () => number): Question | undefined {
@@ -102,7 +106,7 @@ function buildQuestion(candidate: Candidate, params: PoolParams, localizer: Loca
   if (!template || correct === undefined || !countryName) return undefined;
   const correctText = localizer.answer(family, correct);
   if (!correctText) return undefined;
-  if ((family === 'currency' || family === 'capital') && answerNamesCountry(correctText, countryName)) return undefined;
+  if ((family === 'currency' || family === 'capital') && answerNamesCountry(correctText, [countryName, ...country.demonyms])) return undefined;
   const vars = {
     country: countryName,
     flag: country.flag,
