@@ -1,6 +1,6 @@
 import type { PoolParams } from '../../generation/poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
-import { questionIdOf, type Question } from '../question';
+import { normalizeQuestionText, questionIdOf, type Question } from '../question';
 import { CONTINENT_REGION_CODES, COUNTRY_FACTS, TRANSCONTINENTAL_COUNTRIES, type CountryFact } from './countries';
 import { seededRandom, shuffled } from './random';
 import { FACTS_LANGUAGES, TEMPLATES, THEME_FAMILIES, TRUE_FALSE, type FactsLanguage, type Family } from './templates';
@@ -83,7 +83,7 @@ class Localizer {
   }
 }
 
-const foldedWords = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}]+/u).filter((word) => word.length >= 3);
+const foldedWords = (text: string) => normalizeQuestionText(text).split(/[^\p{L}]+/u).filter((word) => word.length >= 3);
 
 /**
  * "Moroccan Dirham" for Morocco, "Mexico City" for Mexico, "Danish Krone" for Denmark: an answer
