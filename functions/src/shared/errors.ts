@@ -13,6 +13,14 @@ export class NotFoundError extends Error {
   override readonly name: string = 'NotFoundError';
 }
 
+/** The request is well formed but the thing it acts on is not in a state that allows it (a game's rules). */
+export class FailedPreconditionError extends Error {
+  override readonly name: string = 'FailedPreconditionError';
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
 /** A dependency (Postgres, Firestore, Cloud Tasks, the model) is down or overloaded: try again. */
 export class UnavailableError extends Error {
   override readonly name: string = 'UnavailableError';

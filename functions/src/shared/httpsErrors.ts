@@ -1,12 +1,13 @@
 import { logger } from 'firebase-functions';
 import { HttpsError } from 'firebase-functions/v2/https';
-import { InvalidInputError, isTransientInfrastructureError, NotFoundError, ResourceExhaustedError, UnavailableError } from './errors';
+import { FailedPreconditionError, InvalidInputError, isTransientInfrastructureError, NotFoundError, ResourceExhaustedError, UnavailableError } from './errors';
 
 /** Maps domain errors to the codes clients act on: fix the input, retry later, or report a bug. */
 export function toHttpsError(error: unknown): HttpsError {
   if (error instanceof HttpsError) return error;
   if (error instanceof InvalidInputError) return new HttpsError('invalid-argument', error.message, error.details);
   if (error instanceof NotFoundError) return new HttpsError('not-found', error.message);
+  if (error instanceof FailedPreconditionError) return new HttpsError('failed-precondition', error.message, error.details);
   if (error instanceof ResourceExhaustedError) {
     return new HttpsError('resource-exhausted', `${error.message}; resets at ${error.resetAt.toISOString()}`, { resetAt: error.resetAt.toISOString() });
   }

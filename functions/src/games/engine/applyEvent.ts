@@ -51,7 +51,9 @@ function reduce(state: GameState, event: GameEvent, fail: Fail): GameState {
   switch (event.type) {
     case 'GAME_CREATED': {
       if (state.status !== 'new') fail('ALREADY_CREATED', 'after GAME_CREATED');
-      const { v: _v, id: _id, type: _type, ...game } = event;
+      // Field by field: a stored event may carry more (its seq), which is not part of the game.
+      const { gameId, mode, createdBy, pool, questionCount, timeLimitMs, maxPlayers, joinCode } = event;
+      const game = { gameId, mode, createdBy, pool: { ...pool }, questionCount, timeLimitMs, maxPlayers, createdAt: event.at, ...(joinCode === undefined ? {} : { joinCode }) };
       return { ...state, status: 'lobby', game };
     }
     case 'PLAYER_JOINED': {

@@ -29,6 +29,8 @@ export const gameCreatedSchema = z.strictObject({
   questionCount: z.int().min(1).max(MAX_QUESTIONS),
   timeLimitMs: z.int().min(1_000).max(3_600_000),
   maxPlayers: z.int().min(1).max(MAX_PLAYERS),
+  /** The short code others join with (async duels). */
+  joinCode: z.string().min(4).max(12).optional(),
 });
 
 export const playerJoinedSchema = z.strictObject({ ...base, type: z.literal('PLAYER_JOINED'), playerId });

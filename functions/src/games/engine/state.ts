@@ -22,7 +22,7 @@ export type GameState = {
   seq: number;
   lastAt: number;
   status: GameStatus;
-  game: Omit<EventOf<'GAME_CREATED'>, 'v' | 'id' | 'type'> | null;
+  game: (Omit<EventOf<'GAME_CREATED'>, 'v' | 'id' | 'type' | 'at'> & { createdAt: number }) | null;
   players: string[];
   scores: Record<string, number>;
   round: { number: number; kind: 'classic' | 'buzzer'; startedAt: number } | null;

@@ -1,0 +1,130 @@
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import { FailedPreconditionError, NotFoundError } from '../shared/errors';
+import { canonicalJson, sha256Hex } from '../shared/hashing';
+import { type GameEvent, type GameState, GameRuleError, applyEvent, initialState, parseEvent, replay } from './engine';
+import { projectionOf } from './projection';
+
+// A game in Firestore:
+//   games/{gameId}                    projection for listeners (players read it; see projection.ts)
+//   games/{gameId}/events/{seq}       the log, seq zero-padded so document order is log order
+//   games/{gameId}/event_ids/{hash}   one per event id: a retried event is found, never appended twice
+//   game_states/{gameId}              the folded engine state with keys and answers: server-only
+// All four move together in one transaction, so the projection is never ahead of or behind the log.
+
+export const GAMES = 'games';
+export const GAME_STATES = 'game_states';
+export const EVENTS = 'events';
+const EVENT_IDS = 'event_ids';
+
+export type StoredEvent = GameEvent & { seq: number };
+
+export function eventDocId(seq: number): string {
+  return String(seq).padStart(9, '0');
+}
+
+export const gameRef = (db: Firestore, gameId: string) => db.collection(GAMES).doc(gameId);
+export const gameStateRef = (db: Firestore, gameId: string) => db.collection(GAME_STATES).doc(gameId);
+export const eventsRef = (db: Firestore, gameId: string) => gameRef(db, gameId).collection(EVENTS);
+const eventIdRef = (db: Firestore, gameId: string, eventId: string) => gameRef(db, gameId).collection(EVENT_IDS).doc(sha256Hex(eventId).slice(0, 40));
+
+/** The whole log, in order, each event checked against the schema. */
+export async function readLog(db: Firestore, gameId: string, transaction?: Transaction): Promise<StoredEvent[]> {
+  const query = eventsRef(db, gameId).orderBy('seq');
+  const snapshot = transaction ? await transaction.get(query) : await query.get();
+  return snapshot.docs.map((doc, i) => ({ ...parseEvent(stripSeq(doc.data()), i + 1), seq: doc.get('seq') as number }));
+}
+
+function stripSeq(data: Record<string, unknown>): unknown {
+  const { seq: _seq, ...event } = data;
+  return event;
+}
+
+export async function readGameState(db: Firestore, gameId: string, transaction?: Transaction): Promise<GameState | undefined> {
+  const ref = gameStateRef(db, gameId);
+  const snapshot = transaction ? await transaction.get(ref) : await ref.get();
+  return snapshot.exists ? (snapshot.get('state') as GameState) : undefined;
+}
+
+export type AppendOutcome = { state: GameState; appended: StoredEvent[]; duplicates: GameEvent[] };
+
+export type AppendOptions = {
+  /** Fold the whole stored log instead of trusting game_states (a game server's batches). */
+  replayLog?: boolean;
+};
+
+/**
+ * Appends the events `build` returns for the game's current state, in one transaction that expects
+ * the next seq: event documents are created (never overwritten) at seq+1…, so two writers racing for
+ * one seq cannot both win, and the loser retries on the new state. An event whose id is already in
+ * the log is a retry of the same write and is skipped. Any event the engine refuses refuses the batch.
+ */
+export async function appendEvents(
+  db: Firestore,
+  gameId: string,
+  build: (state: GameState, now: number) => GameEvent[] | Promise<GameEvent[]>,
+  options: AppendOptions = {},
+): Promise<AppendOutcome> {
+  return db.runTransaction(async (transaction) => {
+    let state: GameState;
+    if (options.replayLog) {
+      state = replay(await readLog(db, gameId, transaction));
+    } else {
+      state = (await readGameState(db, gameId, transaction)) ?? initialState();
+    }
+    // Server clock, never behind the log (instances' clocks may differ by a few ms).
+    const now = Math.max(Date.now(), state.lastAt);
+    const events = await build(state, now);
+    if (events.length === 0) return { state, appended: [], duplicates: [] };
+    const idRefs = events.map((event) => eventIdRef(db, gameId, event.id));
+    const known = await transaction.getAll(...idRefs);
+    const seen = new Set<string>();
+    const appended: StoredEvent[] = [];
+    const duplicates: GameEvent[] = [];
+    let next = state;
+    events.forEach((event, i) => {
+      if (known[i]!.exists || seen.has(event.id)) {
+        duplicates.push(event);
+        return;
+      }
+      seen.add(event.id);
+      next = applyEvent(next, event);
+      appended.push({ ...event, seq: next.seq });
+    });
+    if (appended.length === 0) return { state, appended, duplicates };
+    for (const event of appended) {
+      transaction.create(eventsRef(db, gameId).doc(eventDocId(event.seq)), plain(event));
+      transaction.create(eventIdRef(db, gameId, event.id), { id: event.id, seq: event.seq });
+    }
+    transaction.set(gameStateRef(db, gameId), plain({ state: next, seq: next.seq }));
+    transaction.set(gameRef(db, gameId), plain(projectionOf(next)));
+    return { state: next, appended, duplicates };
+  }).catch((error: unknown) => {
+    if (error instanceof GameRuleError) throw new FailedPreconditionError(error.message, { rule: error.code, seq: error.seq });
+    throw error;
+  });
+}
+
+/** Folds the log and rewrites the state and the projection from it; says whether the projection differed. */
+export async function rebuildGame(db: Firestore, gameId: string): Promise<{ seq: number; projectionWasCurrent: boolean }> {
+  return db.runTransaction(async (transaction) => {
+    const log = await readLog(db, gameId, transaction);
+    if (log.length === 0) throw new NotFoundError(`No game ${gameId}.`);
+    const state = replay(log);
+    const current = await transaction.get(gameRef(db, gameId));
+    const projection = plain(projectionOf(state));
+    const projectionWasCurrent = current.exists && sameJson(current.data(), projection);
+    transaction.set(gameStateRef(db, gameId), plain({ state, seq: state.seq }));
+    transaction.set(gameRef(db, gameId), projection);
+    return { seq: state.seq, projectionWasCurrent };
+  });
+}
+
+/** Key order does not matter in Firestore maps: compare canonical forms. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** Firestore refuses `undefined`; optional fields that are absent are simply left out. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,30 @@
+import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
+import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
+import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
+import { connectFunctionsEmulator, getFunctions } from 'firebase/functions';
+import { QuestionFactoryClient } from '../../client';
+import { testStack } from './stack';
+
+// The mobile app: the Firebase JS SDK against the emulators, through the typed client of client/.
+
+const apps: FirebaseApp[] = [];
+
+export async function appClient(email: string, password = 'password-123'): Promise<{ client: QuestionFactoryClient; uid: string }> {
+  const { projectId, region, urls, env } = testStack();
+  const app = initializeApp({ projectId, apiKey: 'demo-api-key' }, `app-${apps.length}-${Date.now()}`);
+  apps.push(app);
+  const auth = getAuth(app);
+  connectAuthEmulator(auth, urls.auth, { disableWarnings: true });
+  const functions = getFunctions(app, region);
+  const origin = new URL(urls.functions);
+  connectFunctionsEmulator(functions, origin.hostname, Number(origin.port));
+  const firestore = getFirestore(app);
+  const [host, port] = env.FIRESTORE_EMULATOR_HOST!.split(':');
+  connectFirestoreEmulator(firestore, host!, Number(port));
+  const credential = await signInWithEmailAndPassword(auth, email, password);
+  return { client: new QuestionFactoryClient(app, { functions, firestore }), uid: credential.user.uid };
+}
+
+export async function closeAppClients(): Promise<void> {
+  await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
+}
