@@ -123,7 +123,8 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     // gives functions/.env.local precedence over its environment (and writes defaults there), so the
     // stack owns that file too.
     const discoverySecrets = Object.fromEntries(DISCOVERY_SECRETS.map((name) => [name, secrets[name] ?? process.env[name] ?? 'none']));
-    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', ...discoverySecrets, ...secrets }, 0o600);
+    // GAME_SERVER_SECRET "none" keeps the live-game ingest endpoint closed unless a value is given.
+    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', GAME_SERVER_SECRET: process.env.GAME_SERVER_SECRET || 'none', ...discoverySecrets, ...secrets }, 0o600);
     writeLocalFile('.env.local', params);
 
     const logDir = path.join(repoRoot, '.logs');

@@ -100,3 +100,6 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
   default: 3600,
   description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
 });
+
+/** Shared with the live game server, which sends it in `x-game-server-secret`; "none" closes the ingest endpoint. */
+export const GAME_SERVER_SECRET = defineSecret('GAME_SERVER_SECRET');

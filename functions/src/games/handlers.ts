@@ -1,11 +1,12 @@
-import { onCall } from 'firebase-functions/v2/https';
+import { onCall, onRequest } from 'firebase-functions/v2/https';
 import { audited } from '../admin/audit';
 import { dependencies } from '../config/dependencies';
-import { DATABASE_URL } from '../config/params';
-import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
+import { DATABASE_URL, GAME_SERVER_SECRET } from '../config/params';
+import { requireRole, requireUid, toHttpsError, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { gameRefInput } from './contract';
 import { rebuildGame as rebuild } from './gameLog';
+import { ingestEvents, secretMatches } from './ingest';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
 
 const options = { secrets: [DATABASE_URL], concurrency: 80 };
@@ -43,4 +44,27 @@ export const rebuildGame = onCall({ secrets: [DATABASE_URL] }, async (request) =
     const deps = dependencies();
     return audited(deps.db, actor, 'rebuildGame', { target: gameId, params: request.data }, async () => ({ gameId, ...(await rebuild(deps.firestore, gameId)) }));
   });
+});
+
+/**
+ * The live game server's door: POST { gameId, events } with the shared secret in
+ * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch), 401 otherwise.
+ */
+export const ingestGameEvents = onRequest({ secrets: [DATABASE_URL, GAME_SERVER_SECRET], concurrency: 80 }, async (req, res) => {
+  if (req.method !== 'POST') {
+    res.status(405).json({ error: 'POST only.' });
+    return;
+  }
+  if (!secretMatches(GAME_SERVER_SECRET.value(), req.get('x-game-server-secret'))) {
+    res.status(401).json({ error: 'Game servers only.' });
+    return;
+  }
+  try {
+    res.status(200).json(await ingestEvents(dependencies().firestore, req.body));
+  } catch (error) {
+    const mapped = toHttpsError(error);
+    const details = (mapped.details ?? {}) as { rule?: string };
+    const status = mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
+    res.status(status).json({ error: mapped.message, ...(mapped.details ? { details: mapped.details } : {}) });
+  }
 });

@@ -19,6 +19,7 @@ export default async function globalSetup() {
       RAWG_API_KEY: 'test-rawg-key',
       IGDB_CLIENT_ID: 'test-igdb-client',
       IGDB_CLIENT_SECRET: 'test-igdb-secret',
+      GAME_SERVER_SECRET: 'test-game-server-secret',
     },
     params: {
       OPENAI_BASE_URL: openai.url,

@@ -36,9 +36,11 @@ export function initialState(): GameState {
   return { seq: 0, lastAt: 0, status: 'new', game: null, players: [], scores: {}, round: null, roundsPlayed: 0, questions: [], endedAt: null, endReason: null };
 }
 
-/** A question closes (its key may be shown to everyone) once every player answered it, or its round ended. */
+/** A question closes (its key may be shown to everyone) once every player who may answer it did, or its round ended. */
 export function isQuestionClosed(state: GameState, question: QuestionState): boolean {
   if (state.status === 'ended') return true;
   if (!state.round || state.round.number !== question.round) return true;
+  // In a buzzer round only the winner of the buzz answers: their answer closes the question.
+  if (state.round.kind === 'buzzer' && question.buzzedBy !== null) return question.answers[question.buzzedBy] !== undefined;
   return state.players.length > 0 && state.players.every((player) => question.answers[player] !== undefined);
 }
