@@ -1,6 +1,7 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { DRAW_MEMORY, type DrawMemory, drawMemoryId } from '../pools/seenMemory';
 import type { GameState } from './engine';
+import { recordAnswerStats } from './questionStats';
 
 export const PLAYERS = 'players';
 
@@ -43,4 +44,10 @@ export async function recordFinishedGame(db: Firestore, state: GameState): Promi
       lastDraw: previous?.lastDraw ?? [], round: previous?.round ?? 1, updatedAt: FieldValue.serverTimestamp(),
     });
   })));
+}
+
+/** Everything a finished game feeds: player history and memory, then what its answers say about its questions. */
+export async function gameFinished(db: Firestore, state: GameState): Promise<void> {
+  await recordFinishedGame(db, state);
+  await recordAnswerStats(db, state);
 }

@@ -5,7 +5,7 @@ import { FailedPreconditionError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { parseEvent } from './engine';
 import { appendEvents } from './gameLog';
-import { recordFinishedGame } from './finishedGame';
+import { gameFinished } from './finishedGame';
 
 export const MAX_INGEST_BATCH = 500;
 
@@ -38,6 +38,6 @@ export async function ingestEvents(db: Firestore, input: unknown): Promise<Inges
     }
     return parsed;
   }, { replayLog: true });
-  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await recordFinishedGame(db, outcome.state);
+  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await gameFinished(db, outcome.state);
   return { gameId, appended: outcome.appended.length, duplicates: outcome.duplicates.length, seq: outcome.state.seq, status: outcome.state.status };
 }

@@ -11,7 +11,7 @@ import {
 import { dealQuestions } from './dealQuestions';
 import { type GameEvent, type GameState, applyEvent, replay, scoreAnswer } from './engine';
 import { type AppendOutcome, appendEvents, readGameState } from './gameLog';
-import { recordFinishedGame } from './finishedGame';
+import { gameFinished } from './finishedGame';
 
 // Async play (solo, turn-based duels): every event is built here from the state read in the append
 // transaction and stamped with the server's clock; the engine decides whether it is legal.
@@ -52,7 +52,7 @@ function withEnding(state: GameState, events: GameEvent[], now: number): GameEve
 }
 
 async function afterAppend(deps: GameDeps, outcome: AppendOutcome): Promise<void> {
-  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await recordFinishedGame(deps.firestore, outcome.state);
+  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await gameFinished(deps.firestore, outcome.state);
 }
 
 export async function createGame(deps: GameDeps, uid: string, input: unknown): Promise<CreateGameOutput> {
