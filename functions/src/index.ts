@@ -3,4 +3,4 @@ export { requestGeneration, generateQuestionPool, retryRequest, generationStats 
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
-export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents } from './games/handlers';
+export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';

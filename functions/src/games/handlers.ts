@@ -1,10 +1,13 @@
+import { logger } from 'firebase-functions';
 import { onCall, onRequest } from 'firebase-functions/v2/https';
+import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { audited } from '../admin/audit';
 import { dependencies } from '../config/dependencies';
 import { DATABASE_URL, GAME_SERVER_SECRET } from '../config/params';
 import { requireRole, requireUid, toHttpsError, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { gameRefInput } from './contract';
+import { checkEndedGames } from './checkProjections';
 import { rebuildGame as rebuild } from './gameLog';
 import { ingestEvents, secretMatches } from './ingest';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
@@ -67,4 +70,11 @@ export const ingestGameEvents = onRequest({ secrets: [DATABASE_URL, GAME_SERVER_
     const status = mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
     res.status(status).json({ error: mapped.message, ...(mapped.details ? { details: mapped.details } : {}) });
   }
+});
+
+/** Daily: games that ended in the last day, their projections compared with their logs; mismatches are logged and reported. */
+export const checkGameProjections = onSchedule({ schedule: 'every day 06:00', secrets: [DATABASE_URL], timeoutSeconds: 540, retryCount: 0 }, async () => {
+  const report = await checkEndedGames(dependencies().firestore, Date.now() - 24 * 3600_000);
+  if (report.mismatches.length > 0) logger.error('games.projection_mismatch', report);
+  else logger.info('games.projection_check', { checked: report.checked });
 });
