@@ -96,3 +96,13 @@ describe('game rules', () => {
     await assertFails(getDoc(doc(env.authenticatedContext('bob').firestore(), 'players', 'alice', 'games', gameId)));
   });
 });
+
+describe('firestore.indexes.json (games)', () => {
+  test('exempts the folded state and the projection\'s per-question and per-player maps from indexing', () => {
+    const indexes = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'firestore.indexes.json'), 'utf8'));
+    const exempt = indexes.fieldOverrides.filter((o: { indexes: unknown[] }) => o.indexes.length === 0).map((o: { collectionGroup: string; fieldPath: string }) => `${o.collectionGroup}.${o.fieldPath}`);
+    // A live game's state holds an entry per player per question: indexed, it would pass Firestore's 40,000 index entries per document.
+    expect(exempt).toEqual(expect.arrayContaining(['game_states.state', 'games.questions', 'games.scores']));
+  });
+});
+

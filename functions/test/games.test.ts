@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { FirebaseError } from 'firebase/app';
 import type { QuestionFactoryClient } from '../client';
 import { type GameState, replay } from '../src/games/engine';
@@ -5,7 +6,7 @@ import { appendEvents, readLog } from '../src/games/gameLog';
 import { drawMemoryId } from '../src/pools/seenMemory';
 import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
 import { appClient, closeAppClients } from './support/appClient';
-import { signUp } from './support/client';
+import { callFunction, signUp } from './support/client';
 import { uniquePool } from './support/pools';
 import { closeTestClients, testFirestore } from './support/stack';
 
@@ -144,7 +145,7 @@ describe('games through the callables', () => {
       const memory = (await testFirestore().collection('draw_memory').doc(drawMemoryId(uid, poolKey)).get()).get('seen') as string[];
       expect(memory).toEqual(expect.arrayContaining(dealt));
     }
-  });
+  }, 240_000);
 
   test('replayed events leave one event each', async () => {
     const log = await readLog(testFirestore(), duelId);
@@ -207,5 +208,24 @@ describe('games through the callables', () => {
     expect((await rebuild(admin.client)).data).toMatchObject({ projectionWasCurrent: false });
     expect((await ref.get()).data()).toEqual(original);
     expect(await serverState(duelId)).toEqual(replay(await readLog(testFirestore(), duelId)));
+  });
+
+  test('400 random payloads to the game callables: never an internal error', async () => {
+    const signedIn = await signUp();
+    const hostile = fc.oneof(fc.string(), fc.constantFrom('__proto__', '../x', '\u0000', 'a'.repeat(5000)), fc.anything({ maxDepth: 3 }));
+    const gameIdArb = fc.oneof(fc.constant(duelId), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 20, maxLength: 20 }), hostile);
+    const payloads = fc.sample(fc.oneof(
+      fc.record({ name: fc.constant('createGame'), data: fc.oneof(fc.record({ pool: fc.oneof(fc.constant(pool), hostile), questionCount: fc.oneof(fc.integer({ min: -5, max: 60 }), hostile), mode: fc.oneof(fc.constantFrom('solo', 'duel', 'live'), hostile) }), hostile) }),
+      fc.record({ name: fc.constant('joinGame'), data: fc.oneof(fc.record({ code: fc.oneof(fc.string({ minLength: 6, maxLength: 6 }), hostile) }), hostile) }),
+      fc.record({ name: fc.constantFrom('startGame', 'nextQuestion'), data: fc.oneof(fc.record({ gameId: gameIdArb }), hostile) }),
+      fc.record({ name: fc.constant('submitAnswer'), data: fc.oneof(fc.record({ gameId: gameIdArb, q: fc.oneof(fc.integer({ min: -2, max: 60 }), hostile), choice: fc.oneof(fc.integer({ min: -2, max: 8 }), hostile) }), hostile) }),
+    ), { numRuns: 400, seed: 20261122 });
+    const actionable = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'FAILED_PRECONDITION']);
+    const unexpected: string[] = [];
+    for (const { name, data } of payloads) {
+      const outcome = await callFunction(name, data, signedIn);
+      if (!outcome.ok && !actionable.has(outcome.status)) unexpected.push(`${name}: ${outcome.status} ${outcome.message}`);
+    }
+    expect(unexpected).toEqual([]);
   });
 });
