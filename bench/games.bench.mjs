@@ -57,7 +57,8 @@ export async function run({ stack, log }) {
   let started = performance.now();
   await appendEvents(firestore, gameId, () => [created(gameId, run, 500, 1)]);
   for (let i = 1; i < APPENDS; i++) {
-    await appendEvents(firestore, gameId, (_state, now) => [{ v: 1, id: `join-${i}`, at: now, type: 'PLAYER_JOINED', playerId: `p${i}` }]);
+    // A game server knows its event ids: they are checked in the same read as the state.
+    await appendEvents(firestore, gameId, (_state, now) => [{ v: 1, id: `join-${i}`, at: now, type: 'PLAYER_JOINED', playerId: `p${i}` }], { expectedIds: [`join-${i}`] });
   }
   const transactional = APPENDS / ((performance.now() - started) / 1000);
   // The same events as plain unconditional writes: no order, no idempotence, no validation.
@@ -126,7 +127,7 @@ export async function run({ stack, log }) {
   log(`p50 submitAnswer ${submitP50.toFixed(1)} ms, checkAnswers ${checkP50.toFixed(1)} ms`);
 
   return [
-    { name: 'games: events appended/s to one game, one per transaction', value: transactional, unit: 'events/s', baseline: 'plain unconditional writes/s', baselineValue: plainRate, target: '≥ 1/6 of plain writes (2 reads + 4 writes each)', met: transactional >= plainRate / 6 },
+    { name: 'games: events appended/s to one game, one per transaction', value: transactional, unit: 'events/s', baseline: 'plain unconditional writes/s', baselineValue: plainRate, target: '≥ 1/6 of plain writes (1 read + 4 writes each)', met: transactional >= plainRate / 6 },
     { name: 'games: events appended/s to one game, batches of 100', value: batched, unit: 'events/s', baseline: 'plain unconditional writes/s', baselineValue: plainRate, target: '≥ plain writes', met: batched >= plainRate },
     { name: 'games: replay of a 10,000-event game', value: replayMs, unit: 'ms', baseline: `zod parse of the same ${events.length} events`, baselineValue: parseMs, target: '≤ 500 ms', met: replayMs <= 500 },
     { name: 'games: submitAnswer p50 (append transaction, server-scored)', value: submitP50, unit: 'ms', baseline: 'checkAnswers p50 (read-only)', baselineValue: checkP50, target: '≤ 4 × checkAnswers', met: submitP50 <= 4 * checkP50 },

@@ -48,8 +48,10 @@ export async function readGameState(db: Firestore, gameId: string, transaction?:
 export type AppendOutcome = { state: GameState; appended: StoredEvent[]; duplicates: GameEvent[] };
 
 export type AppendOptions = {
-  /** Fold the whole stored log instead of trusting game_states (a game server's batches). */
+  /** Fold the whole stored log instead of trusting game_states (a game server's batches); its ids also tell retries apart. */
   replayLog?: boolean;
+  /** Ids of the events the caller expects to append: checked in the same read as the state (one round trip fewer). */
+  expectedIds?: readonly string[];
 };
 
 /**
@@ -66,30 +68,39 @@ export async function appendEvents(
 ): Promise<AppendOutcome> {
   return db.runTransaction(async (transaction) => {
     let state: GameState;
+    const known = new Map<string, boolean>();
     if (options.replayLog) {
-      state = replay(await readLog(db, gameId, transaction));
+      const log = await readLog(db, gameId, transaction);
+      state = replay(log);
+      for (const event of log) known.set(event.id, true);
     } else {
-      state = (await readGameState(db, gameId, transaction)) ?? initialState();
+      const expected = [...new Set(options.expectedIds ?? [])];
+      const [stateSnapshot, ...idSnapshots] = await transaction.getAll(gameStateRef(db, gameId), ...expected.map((id) => eventIdRef(db, gameId, id)));
+      state = stateSnapshot!.exists ? (stateSnapshot!.get('state') as GameState) : initialState();
+      expected.forEach((id, i) => known.set(id, idSnapshots[i]!.exists));
     }
     // Server clock, never behind the log (instances' clocks may differ by a few ms).
     const now = Math.max(Date.now(), state.lastAt);
     const events = await build(state, now);
     if (events.length === 0) return { state, appended: [], duplicates: [] };
-    const idRefs = events.map((event) => eventIdRef(db, gameId, event.id));
-    const known = await transaction.getAll(...idRefs);
+    const unchecked = options.replayLog ? [] : [...new Set(events.map((event) => event.id).filter((id) => !known.has(id)))];
+    if (unchecked.length > 0) {
+      const snapshots = await transaction.getAll(...unchecked.map((id) => eventIdRef(db, gameId, id)));
+      unchecked.forEach((id, i) => known.set(id, snapshots[i]!.exists));
+    }
     const seen = new Set<string>();
     const appended: StoredEvent[] = [];
     const duplicates: GameEvent[] = [];
     let next = state;
-    events.forEach((event, i) => {
-      if (known[i]!.exists || seen.has(event.id)) {
+    for (const event of events) {
+      if (known.get(event.id) || seen.has(event.id)) {
         duplicates.push(event);
-        return;
+        continue;
       }
       seen.add(event.id);
       next = applyEvent(next, event);
       appended.push({ ...event, seq: next.seq });
-    });
+    }
     if (appended.length === 0) return { state, appended, duplicates };
     for (const event of appended) {
       transaction.create(eventsRef(db, gameId).doc(eventDocId(event.seq)), plain(event));

@@ -172,7 +172,7 @@ export async function submitAnswer(deps: GameDeps, uid: string, input: unknown):
     const recorded = applyEvent(state, answer).questions[q]!.answers[uid]!;
     const points = scoreAnswer({ correct: recorded.correct, elapsedMs: recorded.elapsedMs, timeLimitMs: state.game!.timeLimitMs });
     return withEnding(state, [answer, { v: 1, id: `score:${uid}:${q}`, at: now, type: 'SCORE_UPDATED', q, playerId: uid, points }], now);
-  });
+  }, { expectedIds: [`answer:${uid}:${q}`, `score:${uid}:${q}`] });
   await afterAppend(deps, outcome);
   const state = outcome.state;
   const question = state.questions[q]!;
