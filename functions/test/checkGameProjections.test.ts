@@ -1,8 +1,8 @@
-import type { GameEvent } from '../src/games/engine';
+import { type GameEvent, scoreAnswer } from '../src/games/engine';
 import { appendEvents } from '../src/games/gameLog';
 import type { CheckReport } from '../src/games/checkProjections';
 import { triggerScheduled } from './support/client';
-import { created, question } from './support/gameScripts';
+import { created, question, TIME_LIMIT_MS } from './support/gameScripts';
 import { closeTestClients, testFirestore } from './support/stack';
 
 afterAll(async () => {
@@ -39,4 +39,32 @@ describe('checkGameProjections (scheduled)', () => {
     expect(mine).toHaveLength(2);
     expect(report.checked).toBeGreaterThanOrEqual(3);
   });
+
+  test('ends async games idle for three days (time is up) and records them for their players; live and recent games are left alone', async () => {
+    const run = Date.now();
+    const old = run - 4 * 24 * 3600_000;
+    const e = (event: Record<string, unknown>) => ({ v: 1, ...event }) as GameEvent;
+    const opening = (gameId: string, mode: 'duel' | 'live', at: number) => [
+      { ...created({ players: 2, questions: 1, gameId }), mode, at },
+      e({ id: 'j1', at, type: 'PLAYER_JOINED', playerId: `${gameId}-a` }),
+      e({ id: 'j2', at, type: 'PLAYER_JOINED', playerId: `${gameId}-b` }),
+      e({ id: 'r', at, type: 'ROUND_STARTED', round: 1, kind: 'classic', questionIds: [`${gameId}-q`] }),
+      e({ id: 's', at, type: 'QUESTION_SHOWN', q: 0, playerId: `${gameId}-a`, ...question(0) }),
+      e({ id: 'a', at: at + 1_000, type: 'ANSWER_SUBMITTED', q: 0, playerId: `${gameId}-a`, choice: 0 }),
+      e({ id: 'sc', at: at + 1_000, type: 'SCORE_UPDATED', q: 0, playerId: `${gameId}-a`, points: scoreAnswer({ correct: true, elapsedMs: 1_000, timeLimitMs: TIME_LIMIT_MS }) }),
+    ] as GameEvent[];
+    const [idle, live, recent] = [`idle-${run}`, `idle-live-${run}`, `idle-recent-${run}`];
+    await appendEvents(testFirestore(), idle, () => opening(idle, 'duel', old));
+    await appendEvents(testFirestore(), live, () => opening(live, 'live', old));
+    await appendEvents(testFirestore(), recent, () => opening(recent, 'duel', run));
+    expect(await triggerScheduled('checkGameProjections')).toBeLessThan(300);
+    const status = async (gameId: string) => (await testFirestore().collection('games').doc(gameId).get()).data()!;
+    expect(await status(idle)).toMatchObject({ status: 'ended', endReason: 'time_up' });
+    expect((await status(idle)).questions[0]).toMatchObject({ closed: true, answerIndex: 0 });
+    expect((await status(live)).status).toBe('in_round');
+    expect((await status(recent)).status).toBe('in_round');
+    expect((await testFirestore().collection('players').doc(`${idle}-a`).get()).data()).toMatchObject({ games: 1, answers: 1, correct: 1 });
+    expect((await testFirestore().collection('players').doc(`${idle}-b`).get()).data()).toMatchObject({ games: 1, answers: 0 });
+  });
 });
+

@@ -8,6 +8,7 @@ import { requireRole, requireUid, toHttpsError, withHttpsErrors } from '../share
 import { parseInput } from '../shared/validation';
 import { gameRefInput } from './contract';
 import { checkEndedGames } from './checkProjections';
+import { endIdleGames, IDLE_GAME_HOURS } from './endIdleGames';
 import { rebuildGame as rebuild } from './gameLog';
 import { ingestEvents, secretMatches } from './ingest';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
@@ -72,9 +73,15 @@ export const ingestGameEvents = onRequest({ secrets: [DATABASE_URL, GAME_SERVER_
   }
 });
 
-/** Daily: games that ended in the last day, their projections compared with their logs; mismatches are logged and reported. */
+/**
+ * Daily: async games idle for IDLE_GAME_HOURS end (time is up), then games that ended in the last day
+ * have their projections compared with their logs; mismatches are logged and reported.
+ */
 export const checkGameProjections = onSchedule({ schedule: 'every day 06:00', secrets: [DATABASE_URL], timeoutSeconds: 540, retryCount: 0 }, async () => {
-  const report = await checkEndedGames(dependencies().firestore, Date.now() - 24 * 3600_000);
+  const { firestore } = dependencies();
+  const ended = await endIdleGames(firestore, Date.now() - IDLE_GAME_HOURS * 3600_000);
+  if (ended.length > 0) logger.info('games.idle_ended', { games: ended.length });
+  const report = await checkEndedGames(firestore, Date.now() - 24 * 3600_000);
   if (report.mismatches.length > 0) logger.error('games.projection_mismatch', report);
   else logger.info('games.projection_check', { checked: report.checked });
 });
