@@ -8,6 +8,8 @@ import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
 import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
 import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
+import { parsePriceTable, type PriceTable } from '../batches/costs';
+import { mirrorBatchesOfRequest } from '../batches/batchMirror';
 import { clampTtl, IDS_TTL_BOUNDS_MS, PoolCache, QUESTIONS_TTL_BOUNDS_MS } from '../pools/poolCache';
 import { firestorePoolReader } from '../pools/poolStore';
 
@@ -16,6 +18,7 @@ import { firestorePoolReader } from '../pools/poolStore';
 let queue: GenerationTaskQueue | undefined;
 let poolCache: PoolCache | undefined;
 let generators: QuestionGenerator[] | undefined;
+let prices: PriceTable | undefined;
 
 function secretOrUndefined(secret: { value(): string }): string | undefined {
   try {
@@ -52,9 +55,15 @@ export function dependencies() {
     idsTtlMs: clampTtl(params.POOL_IDS_TTL_SECONDS.value() * 1000, IDS_TTL_BOUNDS_MS),
     questionsTtlMs: clampTtl(params.QUESTIONS_TTL_SECONDS.value() * 1000, QUESTIONS_TTL_BOUNDS_MS),
   });
+  prices ??= parsePriceTable(params.MODEL_PRICES.value());
+  const db = getPostgresPool(params.DATABASE_URL.value());
+  const firestore = getFirestoreDb();
+  const pricing = { prices, model: params.OPENAI_MODEL.value() };
   return {
-    db: getPostgresPool(params.DATABASE_URL.value()),
-    firestore: getFirestoreDb(),
+    db,
+    firestore,
+    pricing,
+    onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),
     queue,
     poolCache,
     generators,

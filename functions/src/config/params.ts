@@ -100,3 +100,9 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
   default: 3600,
   description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
 });
+
+// Batches and cost visibility (issue #8).
+export const MODEL_PRICES = defineString('MODEL_PRICES', {
+  default: '{"gpt-4o-mini":{"input":0.15,"cachedInput":0.075,"output":0.6},"gpt-4o":{"input":2.5,"cachedInput":1.25,"output":10},"default":{"input":0.15,"cachedInput":0.075,"output":0.6}}',
+  description: 'JSON price table, USD per million tokens per model: {"model":{"input","cachedInput","output"}}; "default" prices any other model. The Batch API bills half of it.',
+});

@@ -28,6 +28,8 @@ export type RunDeps = {
   /** Tokens all users may spend per UTC day; paid generators stop cleanly when it is spent. */
   globalDailyTokenBudget: number;
   log?: (entry: Record<string, unknown>) => void;
+  /** Told after each status transition this run makes (batch progress mirrors listen here). */
+  onTransition?: (requestKey: string) => Promise<void>;
 };
 
 /**
@@ -143,6 +145,10 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', reason, durationMs: Date.now() - startedAt.getTime() });
     return { outcome: 'skipped', reason };
   }
+  // Best effort and bounded: a batch mirror must never hold up or fail the work itself.
+  const transitioned = () =>
+    deps.onTransition ? withDeadline(deps.onTransition(requestKey), 5_000, 'batch mirror').catch(() => undefined) : Promise.resolve();
+  void transitioned();
   const attempt = row.attempts;
   const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
   const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0 };
@@ -172,6 +178,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       'the Firestore write',
     );
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
+    await transitioned();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null });
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
@@ -188,6 +195,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     if (until) {
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
       await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
+      await transitioned();
       await mirrorBestEffort({ status: 'pending', error: message });
       await finish('deferred', { error: message, until: until.toISOString() });
       if (error instanceof DeferredError) return { outcome: 'deferred', until, error: message };
@@ -196,11 +204,13 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
       await failGenerationRequest(deps.db, requestKey, attempt, message);
+      await transitioned();
       await mirrorBestEffort({ status: 'failed', error: message });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
     await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
+    await transitioned();
     await mirrorBestEffort({ status: 'pending', error: message });
     await finish('retry', { error: message });
     throw new UnavailableError(`generation attempt ${attempt} failed: ${message}`, { cause: error });
