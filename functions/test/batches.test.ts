@@ -101,6 +101,11 @@ describe('createBatch: plan validation', () => {
     expect((await testDb().query('SELECT 1 FROM generation_batches WHERE batch_id = $1', [dry.batchId])).rowCount).toBe(0);
     expect(await callFunction('createBatch', { plan: [entry()] }, player)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
     expect(await callFunction('listBatches', {}, player)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    // Viewers read, never act.
+    const viewer = await signIn('viewer@example.com', 'viewer-password');
+    expect(await callFunction('createBatch', { plan: [entry()] }, viewer)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    expect(await callFunction('startBatch', { batchId: 'a'.repeat(64) }, viewer)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    expect(await callFunction('listBatches', { limit: 1 }, viewer)).toMatchObject({ ok: true });
     expect(await callFunction('getBatch', { batchId: 'nope' }, admin)).toMatchObject({ ok: false, status: 'INVALID_ARGUMENT' });
     expect(await callFunction('getBatch', { batchId: 'a'.repeat(64) }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
   });
@@ -222,6 +227,11 @@ describe('cancelBatch', () => {
     }
     const cancelled = await callOrThrow<Batch>('cancelBatch', { batchId: created.batchId }, admin);
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: 2, running: 1, finishedAt: null });
+    const audit = await testDb().query(`SELECT action, outcome, actor_email FROM admin_actions WHERE target = $1 ORDER BY id`, [created.batchId]);
+    expect(audit.rows).toEqual([
+      { action: 'startBatch', outcome: 'ok', actor_email: 'admin@example.com' },
+      { action: 'cancelBatch', outcome: 'ok', actor_email: 'admin@example.com' },
+    ]);
     expect(cancelled.pending).toBe(1);
     expect((await statusOf(keys[0]!)).status).toBe('pending');
     expect((await statusOf(keys[1]!)).status).toBe('cancelled');

@@ -118,23 +118,3 @@ export function expandPlan(input: unknown): ExpandedPlan {
   const batchId = sha256Hex(canonicalJson(entries.map((e) => e.requestKey).sort()));
   return { batchId, entries };
 }
-
-/** CSV plan: a header naming pool fields and targetCount, one pool per line (no quoting needed by our values). */
-export function planFromCsv(text: string): unknown[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-  const [header, ...rows] = lines;
-  if (!header) return [];
-  const columns = header.split(',').map((c) => c.trim());
-  return rows.map((line) => {
-    const cells = line.split(',').map((c) => c.trim());
-    const pool: Record<string, unknown> = {};
-    let targetCount: unknown;
-    columns.forEach((column, i) => {
-      const cell = cells[i];
-      if (cell === undefined || cell === '') return;
-      if (column === 'targetCount') targetCount = /^\d+$/.test(cell) ? Number(cell) : cell;
-      else pool[column] = column === 'version' && /^\d+$/.test(cell) ? Number(cell) : cell;
-    });
-    return { pool, targetCount };
-  });
-}
