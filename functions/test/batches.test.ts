@@ -16,7 +16,7 @@ type Batch = {
   cancelled: number; questionsWritten: number; tokensIn: number; tokensOut: number; cachedTokensIn: number; estimatedCostUsd: number;
   actualCostUsd: number; syncCostUsd: number; createdAt: string; startedAt: string | null; finishedAt: string | null; createdBy: string;
 };
-type BatchView = { batch: Batch; requests: Array<{ requestKey: string; poolKey: string; targetCount: number; status: string; questions: number; tokensIn: number; tokensOut: number; costUsd: number; lastError: string | null }> };
+type BatchView = { batch: Batch; requests: Array<{ requestKey: string; poolKey: string; targetCount: number; status: string; questions: number; tokensIn: number; tokensOut: number; costUsd: number; lastError: string | null; cachedTokensIn: number; model: string | null }> };
 type Accepted = { requestKey: string; poolKey: string; status: string; created: boolean };
 
 let admin: SignedIn;
@@ -200,6 +200,36 @@ describe('startBatch (sync mode)', () => {
     expect(seen.at(-1)).toMatchObject({ done: 2, total: 2 });
     const rows = await testDb().query('SELECT count(*)::int AS n, max(enqueue_count) AS e FROM generation_requests WHERE request_key = $1', [mine.requestKey]);
     expect(rows.rows[0]).toEqual({ n: 1, e: 1 });
+  });
+});
+
+describe('cost visibility', () => {
+  test('a batch of model pools records tokens, cached prompt tokens and cost per request and in total', async () => {
+    const theme = `cost ${randomBytes(3).toString('hex')}`;
+    // 12 questions at 10 per call: two calls per pool, the later ones find the system prompt cached.
+    const plan = [entry({ subject: 'cinema', theme }, 12), entry({ subject: 'music', theme }, 12)];
+    const created = await callOrThrow<Created>('createBatch', { plan, dryRun: false }, admin);
+    expect(created.estimate.modelCalls).toBe(4);
+    await callOrThrow<Batch>('startBatch', { batchId: created.batchId }, admin);
+    await watchBatch(created.batchId, (doc) => doc.status === 'done' || doc.status === 'failed');
+    const { batch, requests } = await callOrThrow<BatchView>('getBatch', { batchId: created.batchId }, admin);
+    expect(batch.status).toBe('done');
+    const sum = (f: (r: (typeof requests)[number]) => number) => requests.reduce((n, r) => n + f(r), 0);
+    expect(batch.tokensIn).toBe(sum((r) => r.tokensIn));
+    expect(batch.tokensOut).toBe(sum((r) => r.tokensOut));
+    expect(batch.cachedTokensIn).toBe(sum((r) => r.cachedTokensIn));
+    expect(batch.cachedTokensIn).toBeGreaterThan(0);
+    expect(batch.cachedTokensIn).toBeLessThan(batch.tokensIn);
+    // MODEL_PRICES' "default" entry prices the test stack's fake model: 0.15 / 0.075 / 0.60 USD per million.
+    const price = (tin: number, cached: number, tout: number) => ((tin - cached) * 0.15 + cached * 0.075 + tout * 0.6) / 1e6;
+    for (const r of requests) {
+      expect(r.model).toBe('fake-model');
+      expect(r.costUsd).toBeCloseTo(price(r.tokensIn, r.cachedTokensIn, r.tokensOut), 6);
+    }
+    expect(batch.actualCostUsd).toBeCloseTo(price(batch.tokensIn, batch.cachedTokensIn, batch.tokensOut), 6);
+    expect(batch.syncCostUsd).toBe(batch.actualCostUsd);
+    const rows = await testDb().query('SELECT sum(cached_tokens_in)::int AS c FROM generation_requests WHERE request_key = ANY($1)', [requests.map((r) => r.requestKey)]);
+    expect(rows.rows[0].c).toBe(batch.cachedTokensIn);
   });
 });
 

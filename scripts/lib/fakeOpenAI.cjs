@@ -3,7 +3,9 @@
 // bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
-// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset.
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset;
+// POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones.
+// usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
 'use strict';
@@ -29,6 +31,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const faults = new Map(); // theme -> queued faults
   const calls = []; // { theme, count, repair, at }
   const serials = new Map(); // theme -> questions written so far, so every call brings new ones
+  const seenSystemPrompts = new Set(); // prompt caching: a repeated system message is reported as cached
+  const repeats = new Map(); // theme -> fraction of questions that repeat an earlier one (a realistic model)
 
   const server = http.createServer(async (req, res) => {
     let body = '';
@@ -47,6 +51,11 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/faults') {
       const { theme, faults: list } = JSON.parse(body);
       faults.set(theme, [...(faults.get(theme) ?? []), ...list]);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/repeat') {
+      const { theme, ratio } = JSON.parse(body);
+      repeats.set(theme, Number(ratio));
       return json(200, { ok: true });
     }
     if (url.pathname === '/_control/calls') {
@@ -83,8 +92,12 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const words = LOCALIZED[lang] ?? LOCALIZED.en;
     const start = serials.get(theme) ?? 0;
     serials.set(theme, start + data.count);
+    const repeatRatio = repeats.get(theme) ?? 0;
     const questions = Array.from({ length: data.count }, (_, i) => {
-      const n = start + i + 1;
+      // With a repeat ratio, that share of questions (spread evenly) is one written before.
+      const fresh = start + i + 1;
+      const repeated = repeatRatio > 0 && fresh > 1 && Math.floor(fresh * repeatRatio) > Math.floor((fresh - 1) * repeatRatio);
+      const n = repeated ? 1 + (fresh % Math.max(1, start)) : fresh;
       const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
       return {
         prompt: words.prompt(n),
@@ -109,13 +122,17 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     }
     const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
     const completionTokens = Math.ceil((content ?? refusal).length / 4);
+    // Prompt caching as OpenAI reports it: a system message seen before is served from the cache.
+    const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
+    const cachedTokens = seenSystemPrompts.has(system) ? Math.ceil(JSON.stringify([{ role: 'system', content: system }]).length / 4) : 0;
+    seenSystemPrompts.add(system);
     return json(200, {
       id: `chatcmpl-${calls.length}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
       choices: [{ index: 0, message: { role: 'assistant', content, refusal }, logprobs: null, finish_reason: finishReason }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: Math.min(cachedTokens, promptTokens) } },
     });
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));

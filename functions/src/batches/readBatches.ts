@@ -21,6 +21,9 @@ export type BatchRequestView = {
   tokensOut: number;
   costUsd: number;
   lastError: string | null;
+  /** Additive to the console contract: prompt tokens served from OpenAI's cache, and the model that wrote the pool. */
+  cachedTokensIn: number;
+  model: string | null;
 };
 
 export async function getBatch(deps: ReadDeps, input: unknown): Promise<{ batch: BatchSummary; requests: BatchRequestView[] }> {
@@ -39,6 +42,8 @@ export async function getBatch(deps: ReadDeps, input: unknown): Promise<{ batch:
     tokensOut: r.tokens_out ?? 0,
     costUsd: costUsd(price, { tokensIn: r.tokens_in ?? 0, cachedTokensIn: r.cached_tokens_in ?? 0, tokensOut: r.tokens_out ?? 0 }, row.mode),
     lastError: r.last_error,
+    cachedTokensIn: r.cached_tokens_in ?? 0,
+    model: r.model,
   }));
   return { batch: toBatchSummary(row, deps.pricing), requests };
 }

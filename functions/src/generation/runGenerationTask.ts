@@ -56,7 +56,7 @@ export type RunOutcome =
 /** Margin kept between the end of the last model call and the end of the lease. */
 const LEASE_SAFETY_MS = 30_000;
 
-type Usage = { modelCalls: number; tokensIn: number; tokensOut: number };
+type Usage = { modelCalls: number; tokensIn: number; tokensOut: number; cachedTokensIn: number };
 
 /** Deferral: the work cannot proceed before `until`; not a failure and not an attempt wasted. */
 class DeferredError extends Error {
@@ -100,6 +100,7 @@ async function produceResult(
     usage.modelCalls += batch.modelCalls;
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
+    usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
     const screened = screenCandidates({ lang: params.lang, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
     result.questions.push(...screened.accepted);
@@ -109,7 +110,7 @@ async function produceResult(
     // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
     result.exhausted = batch.exhausted || screened.accepted.length === 0;
     result.complete = wanted() <= 0 || result.exhausted;
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut } }))) {
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 } }))) {
       throw new LeaseLostError();
     }
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
@@ -151,7 +152,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
   void transitioned();
   const attempt = row.attempts;
   const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
-  const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0 };
+  const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 };
   const finish = async (outcome: AttemptOutcome, extra: Record<string, unknown> = {}) => {
     const durationMs = Date.now() - startedAt.getTime();
     deps.log?.({ event: 'generation.attempt', requestKey, poolKey: row.pool_key, attempt, outcome, durationMs, ...usage, ...extra });

@@ -21,7 +21,7 @@ const modelOutputSchema = z.object({
 });
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
-type CallResult = { content: string; finishReason: string; tokensIn: number; tokensOut: number };
+type CallResult = { content: string; finishReason: string; tokensIn: number; tokensOut: number; cachedTokensIn: number };
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   const ms = headers?.get('retry-after-ms');
@@ -86,6 +86,7 @@ export class OpenAIGenerator implements QuestionGenerator {
         finishReason: choice.finish_reason,
         tokensIn: completion.usage?.prompt_tokens ?? 0,
         tokensOut: completion.usage?.completion_tokens ?? 0,
+        cachedTokensIn: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       };
     } catch (error) {
       throw classify(error);
@@ -97,6 +98,7 @@ export class OpenAIGenerator implements QuestionGenerator {
     let size = Math.min(count, this.options.questionsPerCall);
     let tokensIn = 0;
     let tokensOut = 0;
+    let cachedTokensIn = 0;
     let calls = 0;
     const messages: Message[] = [
       { role: 'system', content: SYSTEM_PROMPT },
@@ -109,6 +111,7 @@ export class OpenAIGenerator implements QuestionGenerator {
       calls += 1;
       tokensIn += result.tokensIn;
       tokensOut += result.tokensOut;
+      cachedTokensIn += result.cachedTokensIn;
       if (result.finishReason === 'length') {
         // Truncated output: the batch was too big for the token limit. Ask for fewer.
         if (size === 1) throw new ModelOutputInvalidError('model output truncated (finish_reason=length) even for one question');
@@ -121,7 +124,7 @@ export class OpenAIGenerator implements QuestionGenerator {
         const parsed = modelOutputSchema.safeParse(JSON.parse(result.content));
         if (parsed.success) {
           const questions: Question[] = parsed.data.questions.map((q) => ({ ...q, source: 'openai', model: this.options.model }));
-          return { questions, model: this.options.model, tokensIn, tokensOut, modelCalls: calls, exhausted: false };
+          return { questions, model: this.options.model, tokensIn, tokensOut, cachedTokensIn, modelCalls: calls, exhausted: false };
         }
         problems = parsed.error.issues.slice(0, 8).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
       } catch (error) {
