@@ -3,4 +3,4 @@ export { requestGeneration, generateQuestionPool, retryRequest, generationStats 
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
-export { createBatch, startBatch, cancelBatch, getBatch, listBatches } from './batches/handlers';
+export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';

@@ -6,13 +6,14 @@ import { pickGenerator } from '../questions/pickGenerator';
 import { InvalidInputError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { mirrorBatch, type MirrorDeps } from './batchMirror';
+import type { BatchApiConfig } from './openaiBatch/batchApiJob';
 import { costUsd, ESTIMATED_OUTPUT_TOKENS_PER_QUESTION, ESTIMATED_PROMPT_TOKENS_PER_CALL, priceOf, type PriceTable } from './costs';
 import { expandPlan, type PlanEntry, type PlanIssue } from './plan';
 import { getRequestStatuses } from './queries/getRequestStatuses';
 import { insertBatch } from './queries/insertBatch';
 import type { BatchEstimate, BatchMode } from './queries/types';
 
-export type BatchDeps = AcceptDeps & MirrorDeps;
+export type BatchDeps = AcceptDeps & MirrorDeps & { batchApi?: BatchApiConfig; log?: (entry: Record<string, unknown>) => void };
 
 export type Actor = { uid: string; email?: string };
 
@@ -70,9 +71,9 @@ function estimate(deps: BatchDeps, entries: readonly { entry: PlanEntry; state: 
  */
 export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown): Promise<CreateBatchResult> {
   const request = parseInput(createBatchSchema, input);
-  if (request.mode === 'batch') {
-    throw new InvalidInputError('mode: "batch" (the OpenAI Batch API) is not available in this version; use "sync"', {
-      issues: [{ position: null, field: 'mode', rule: 'only "sync" is available' } satisfies PlanIssue],
+  if (request.mode === 'batch' && !deps.batchApi) {
+    throw new InvalidInputError('mode: "batch" needs the OpenAI Batch API, and no OPENAI_API_KEY is configured; use "sync"', {
+      issues: [{ position: null, field: 'mode', rule: '"batch" needs OPENAI_API_KEY' } satisfies PlanIssue],
     });
   }
   const plan = expandPlan(request.plan);

@@ -1,7 +1,10 @@
+import { logger } from 'firebase-functions';
 import { onCall } from 'firebase-functions/v2/https';
+import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { audited } from '../admin/audit';
 import { dependencies } from '../config/dependencies';
-import { DATABASE_URL } from '../config/params';
+import { DATABASE_URL, OPENAI_API_KEY } from '../config/params';
+import { pollBatchApiJobs } from './openaiBatch/batchApiJob';
 import { requireRole, withHttpsErrors } from '../shared/httpsErrors';
 import { createBatch as createBatchDomain } from './createBatch';
 import { getBatch as getBatchDomain, listBatches as listBatchesDomain } from './readBatches';
@@ -54,3 +57,12 @@ export const listBatches = onCall({ secrets: [DATABASE_URL] }, async (request) =
   requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => listBatchesDomain(dependencies(), request.data));
 });
+
+// Follows OpenAI Batch API jobs (mode "batch"): statuses, then the output downloaded once and applied.
+export const pollOpenAIBatches = onSchedule(
+  { schedule: 'every 1 minutes', secrets: [DATABASE_URL, OPENAI_API_KEY], timeoutSeconds: 300, retryCount: 0 },
+  async () => {
+    const result = await pollBatchApiJobs(dependencies());
+    logger.info('batchApi.poll-pass', result);
+  },
+);

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { acceptGenerationRequest } from '../generation/acceptGenerationRequest';
+import { acceptGenerationRequest, enqueueOwned } from '../generation/acceptGenerationRequest';
+import { poolParamsSchema } from '../generation/poolParams';
+import type { GenerationTaskQueue } from '../generation/taskQueue';
+import { pickGenerator } from '../questions/pickGenerator';
+import { submitBatchApiJob } from './openaiBatch/batchApiJob';
+import { holdRequestsForJob } from './queries/holdRequestsForJob';
 import { mirrorStatus } from '../generation/statusMirror';
 import { NotFoundError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
@@ -48,8 +53,20 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
   else if (row.status !== 'running') return toBatchSummary(row, deps.pricing);
 
   // The batch was checked against the global budget when created; per-user limits are for the app's users.
-  const acceptDeps = { ...deps, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED } };
   const planned = await listBatchRequests(deps.db, batchId, { state: 'planned' });
+  // Batch API mode: new model work is not queued for the sync path but held for one OpenAI batch.
+  const held = new Map<string, number>();
+  const modelWork = new Set(planned.filter((p) => pickGenerator(deps.generators, poolParamsSchema.parse(p.params)).name === 'openai').map((p) => p.request_key));
+  const queue: GenerationTaskQueue = row.mode === 'batch'
+    ? {
+        enqueue: async (requestKey, enqueueCount) => {
+          if (!modelWork.has(requestKey)) return deps.queue.enqueue(requestKey, enqueueCount);
+          held.set(requestKey, enqueueCount);
+          return 'enqueued';
+        },
+      }
+    : deps.queue;
+  const acceptDeps = { ...deps, queue, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED } };
   let next = 0;
   let linked = 0;
   const worker = async () => {
@@ -61,6 +78,13 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
     }
   };
   await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, planned.length) }, worker));
+  if (held.size > 0) {
+    const holding = await holdRequestsForJob(deps.db, batchId, [...held.keys()]);
+    const heldKeys = new Set(holding.map((h) => h.request_key));
+    // Work someone else also wants (or that moved on meanwhile) gets the task it was promised.
+    for (const [requestKey, enqueueCount] of held) if (!heldKeys.has(requestKey)) await enqueueOwned(deps, requestKey, enqueueCount);
+    if (holding.length > 0) await submitBatchApiJob(deps, batchId, holding);
+  }
   await settleBatch(deps.db, batchId);
   await mirrorBatch(deps, batchId);
   return summary(deps, batchId);

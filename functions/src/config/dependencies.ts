@@ -10,6 +10,8 @@ import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator'
 import * as params from './params';
 import { parsePriceTable, type PriceTable } from '../batches/costs';
 import { mirrorBatchesOfRequest } from '../batches/batchMirror';
+import type { BatchApiConfig } from '../batches/openaiBatch/batchApiJob';
+import OpenAI from 'openai';
 import { clampTtl, IDS_TTL_BOUNDS_MS, PoolCache, QUESTIONS_TTL_BOUNDS_MS } from '../pools/poolCache';
 import { firestorePoolReader } from '../pools/poolStore';
 
@@ -19,6 +21,18 @@ let queue: GenerationTaskQueue | undefined;
 let poolCache: PoolCache | undefined;
 let generators: QuestionGenerator[] | undefined;
 let prices: PriceTable | undefined;
+let batchApi: BatchApiConfig | null | undefined;
+
+/** The Batch API client (bulk work at half price), when a key is set. */
+function buildBatchApi(): BatchApiConfig | undefined {
+  const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
+  if (!apiKey) return undefined;
+  return {
+    client: new OpenAI({ apiKey, baseURL: params.OPENAI_BASE_URL.value() || undefined, maxRetries: 2, timeout: 120_000 }),
+    model: params.OPENAI_MODEL.value(),
+    questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
+  };
+}
 
 function secretOrUndefined(secret: { value(): string }): string | undefined {
   try {
@@ -56,6 +70,7 @@ export function dependencies() {
     questionsTtlMs: clampTtl(params.QUESTIONS_TTL_SECONDS.value() * 1000, QUESTIONS_TTL_BOUNDS_MS),
   });
   prices ??= parsePriceTable(params.MODEL_PRICES.value());
+  batchApi ??= buildBatchApi() ?? null;
   const db = getPostgresPool(params.DATABASE_URL.value());
   const firestore = getFirestoreDb();
   const pricing = { prices, model: params.OPENAI_MODEL.value() };
@@ -63,6 +78,7 @@ export function dependencies() {
     db,
     firestore,
     pricing,
+    ...(batchApi ? { batchApi } : {}),
     onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),
     queue,
     poolCache,

@@ -26,4 +26,7 @@ export type GenerationBatchRow = {
   updated_at: Date;
   seq: string;
   mirrored_seq: string;
+  batch_api_tokens_in: string;
+  batch_api_tokens_out: string;
+  batch_api_cached_tokens_in: string;
 };
