@@ -9,7 +9,7 @@ import { call, signIn } from '../scripts/lib/client.mjs';
 import { functionsDir } from '../scripts/lib/paths.mjs';
 
 export const name = 'batches';
-export const description = 'batches: 100 pools via one batch vs 100 requestGeneration calls (wall time, accepted/s); model calls per 100 questions with a model repeating 30%';
+export const description = 'batches: 100 pools via one batch vs 100 requestGeneration calls (wall time, accepted/s); tokens charged and model calls, Batch API vs sync, perfect model and one repeating 30%';
 
 const require = createRequire(path.join(functionsDir, 'package.json'));
 const POOLS = 100;
@@ -91,21 +91,45 @@ export async function run({ stack, openaiUrl, log }) {
       { name: 'batch: requests accepted per second (startBatch)', value: batchRate, unit: 'req/s', baseline: 'individual requestGeneration calls, 10 in flight (req/s)', baselineValue: soloRate, target: '≥ 1× baseline', met: batchRate >= soloRate },
     );
 
-    // Model calls per 100 questions, sync mode: a perfect fake vs one repeating 30% of its questions.
-    const callsPer100 = async (ratio) => {
-      const theme = `bench repeat ${ratio} ${randomBytes(3).toString('hex')}`;
+    // Sync vs Batch API on the same work: 5 model pools × 100 questions each, with a perfect model and
+    // with one repeating 30% of its questions. Model calls = chat completions + Batch API lines.
+    const trigger = async (fn) => {
+      const origin = new URL(stack.urls.functions).origin;
+      await (await fetch(`${origin}/functions/projects/${stack.projectId}/triggers/${stack.region}-${fn}-0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).text();
+    };
+    const runMode = async (mode, ratio) => {
+      const theme = `bench ${mode} repeat ${Math.round(ratio * 100)} ${randomBytes(3).toString('hex')}`;
       await control(openaiUrl, 'repeat', { theme, ratio });
       const pools = plan(theme).slice(0, 5).map((p) => ({ ...p, targetCount: 100 }));
-      const batch = await callAs('createBatch', { plan: pools, dryRun: false });
+      const batch = await callAs('createBatch', { plan: pools, mode, dryRun: false });
       await callAs('startBatch', { batchId: batch.batchId });
       const keys = (await db.query('SELECT request_key FROM generation_batch_requests WHERE batch_id = $1', [batch.batchId])).rows.map((r) => r.request_key);
-      await waitFor(allFinal(keys));
-      return (100 * (await modelCallsFor(openaiUrl, theme))) / (await questionsOf(keys));
+      await waitFor(async () => {
+        if (mode === 'batch') await trigger('pollOpenAIBatches');
+        return allFinal(keys)();
+      });
+      const row = (await db.query('SELECT tokens_in, tokens_out, batch_api_tokens_in, batch_api_tokens_out, questions_written FROM generation_batches WHERE batch_id = $1', [batch.batchId])).rows[0];
+      const stats = await (await fetch(`${openaiUrl.replace(/\/v1$/, '')}/_control/batch-stats?theme=${encodeURIComponent(theme)}`)).json();
+      const questions = Number(row.questions_written);
+      const apiTokens = Number(row.batch_api_tokens_in) + Number(row.batch_api_tokens_out);
+      const allTokens = Number(row.tokens_in) + Number(row.tokens_out);
+      // Tokens as billed: Batch API tokens count half.
+      const charged = allTokens - apiTokens + apiTokens * 0.5;
+      const calls = (await modelCallsFor(openaiUrl, theme)) + stats.lines;
+      return { callsPer100: (100 * calls) / questions, chargedPer1000: (1000 * charged) / questions, questions };
     };
-    const perfect = await callsPer100(0);
-    const repeating = await callsPer100(0.3);
-    log(`model calls per 100 questions: perfect ${perfect.toFixed(2)}, repeating 30% ${repeating.toFixed(2)}`);
-    figures.push({ name: 'model calls per 100 questions, sync, model repeating 30%', value: repeating, unit: 'calls', baseline: 'perfect model (no repeats)', baselineValue: perfect, target: '≤ 1.6× baseline (30% waste alone costs 1/0.7 = 1.43×)', met: repeating <= perfect * 1.6 });
+    const syncPerfect = await runMode('sync', 0);
+    const syncRepeating = await runMode('sync', 0.3);
+    const batchPerfect = await runMode('batch', 0);
+    const batchRepeating = await runMode('batch', 0.3);
+    log(`calls per 100 questions: sync ${syncPerfect.callsPer100.toFixed(2)} / ${syncRepeating.callsPer100.toFixed(2)} (30% repeats); batch ${batchPerfect.callsPer100.toFixed(2)} / ${batchRepeating.callsPer100.toFixed(2)}`);
+    log(`tokens charged per 1,000 questions: sync ${syncPerfect.chargedPer1000.toFixed(0)}, batch ${batchPerfect.chargedPer1000.toFixed(0)}; with 30% repeats sync ${syncRepeating.chargedPer1000.toFixed(0)}, batch ${batchRepeating.chargedPer1000.toFixed(0)}`);
+    figures.push(
+      { name: 'tokens charged per 1,000 questions, Batch API mode', value: batchPerfect.chargedPer1000, unit: 'tokens', baseline: 'sync mode (tokens)', baselineValue: syncPerfect.chargedPer1000, target: '≤ 0.5× baseline', met: batchPerfect.chargedPer1000 <= syncPerfect.chargedPer1000 * 0.5 + 1e-9 },
+      { name: 'tokens charged per 1,000 questions, Batch API mode, model repeating 30%', value: batchRepeating.chargedPer1000, unit: 'tokens', baseline: 'sync mode, same model (tokens)', baselineValue: syncRepeating.chargedPer1000, target: '≤ 0.6× baseline (repeats are topped up at sync price)', met: batchRepeating.chargedPer1000 <= syncRepeating.chargedPer1000 * 0.6 },
+      { name: 'model calls per 100 questions, sync, model repeating 30%', value: syncRepeating.callsPer100, unit: 'calls', baseline: 'perfect model (no repeats)', baselineValue: syncPerfect.callsPer100, target: '≤ 1.6× baseline (30% waste alone costs 1/0.7 = 1.43×)', met: syncRepeating.callsPer100 <= syncPerfect.callsPer100 * 1.6 },
+      { name: 'model calls per 100 questions, Batch API, model repeating 30% (lines + sync top-ups)', value: batchRepeating.callsPer100, unit: 'calls', baseline: 'perfect model, Batch API (lines)', baselineValue: batchPerfect.callsPer100, target: '≤ 2× baseline', met: batchRepeating.callsPer100 <= batchPerfect.callsPer100 * 2 },
+    );
   } finally {
     await db.end();
   }
