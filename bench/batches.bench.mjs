@@ -75,7 +75,7 @@ export async function run({ stack, openaiUrl, log }) {
     // The same amount of work as one batch: create (stored), start (accepts all), wait for done.
     const batchTheme = `bench batch ${randomBytes(3).toString('hex')}`;
     const batchStart = performance.now();
-    const created = await callAs('createBatch', { plan: plan(batchTheme), dryRun: false, name: 'bench' });
+    const created = await callAs('createBatch', { plan: plan(batchTheme), mode: 'sync', dryRun: false, name: 'bench' });
     const startedAt = performance.now();
     await callAs('startBatch', { batchId: created.batchId });
     const batchAccepted = performance.now() - startedAt;

@@ -20,7 +20,7 @@ const program = new Command()
   .argument('[plan]', 'plan file: JSON (list of pools, { pools }, or { matrix, targetCount }) or CSV')
   .option('--dry-run', 'show what the plan would do, create nothing')
   .option('--watch <batchId>', 're-attach to a running batch')
-  .addOption(new Option('--mode <mode>', 'how to pay the model').choices(['sync', 'batch']).default('sync'))
+  .addOption(new Option('--mode <mode>', 'how to pay the model (default: the server picks batch for large plans when it has a key, else sync)').choices(['sync', 'batch']))
   .option('--name <name>', 'batch name')
   .option('-y, --yes', 'start without asking')
   .option('--emulator', 'use the local stack (npm start) with the demo admin account (default unless --project)')
@@ -187,7 +187,7 @@ async function main() {
   let startPromise;
   if (!batchId) {
     const plan = readPlan(planFile);
-    const dry = await callAs('createBatch', { plan, mode: options.mode, dryRun: true, ...(options.name ? { name: options.name } : {}) });
+    const dry = await callAs('createBatch', { plan, ...(options.mode ? { mode: options.mode } : {}), dryRun: true, ...(options.name ? { name: options.name } : {}) });
     printDryRun(dry);
     if (options.dryRun) return 0;
     if (!options.yes) {
@@ -199,7 +199,7 @@ async function main() {
         return 0;
       }
     }
-    const created = await callAs('createBatch', { plan, mode: options.mode, dryRun: false, ...(options.name ? { name: options.name } : {}) });
+    const created = await callAs('createBatch', { plan, mode: dry.mode, dryRun: false, ...(options.name ? { name: options.name } : {}) });
     batchId = created.batchId;
     console.log(`Batch ${batchId} ${created.created === false ? 'already existed' : 'created'}; starting.`);
     // The listener attaches first: the bar moves while the server is still accepting pools.

@@ -71,7 +71,7 @@ describe('createBatch: plan validation', () => {
   });
 
   test('a matrix expands in order and its bad values are reported at their expanded position', async () => {
-    const version = uniquePool().version;
+    const version = uniquePool().version ?? 1;
     const matrix = { lang: ['en', 'fr'], country: ['GB'], level: ['easy', 'extreme'], subject: ['geography'], theme: ['world'], type: ['mcq'], version };
     const reply = await callFunction('createBatch', { plan: { matrix, targetCount: 2 } }, admin);
     const issues = (reply as { details?: { issues: Issue[] } }).details?.issues ?? [];
@@ -82,7 +82,12 @@ describe('createBatch: plan validation', () => {
       `en|gb|easy|geography|world|mcq|v${version}`, `en|gb|hard|geography|world|mcq|v${version}`,
       `fr|gb|easy|geography|world|mcq|v${version}`, `fr|gb|hard|geography|world|mcq|v${version}`,
     ]);
-    expect(ok).toMatchObject({ dryRun: true, total: 4, newPools: 4 });
+    expect(ok).toMatchObject({ dryRun: true, total: 4, newPools: 4, mode: 'sync' });
+    // Without a mode, plans of BATCH_API_MIN_POOLS (200) pools or more use the Batch API when a key is set.
+    const big = { ...matrix, level: ['easy', 'medium', 'hard'], country: ['GB', 'US', 'FR', 'DE', 'ES', 'IT', 'CA', 'AU', 'IE', 'NZ'], type: ['mcq', 'true_false'], version: [1, 2, 3, 4] };
+    const large = await callOrThrow<Created>('createBatch', { plan: { matrix: big, targetCount: 2 } }, admin);
+    expect(large).toMatchObject({ total: 480, mode: 'batch' });
+    expect(await callOrThrow<Created>('createBatch', { plan: { matrix: big, targetCount: 2 }, mode: 'sync' }, admin)).toMatchObject({ mode: 'sync' });
   });
 
   test('unknown fields, oversized plans, the token budget and non-admins are refused', async () => {

@@ -13,14 +13,19 @@ import { getRequestStatuses } from './queries/getRequestStatuses';
 import { insertBatch } from './queries/insertBatch';
 import type { BatchEstimate, BatchMode } from './queries/types';
 
-export type BatchDeps = AcceptDeps & MirrorDeps & { batchApi?: BatchApiConfig; log?: (entry: Record<string, unknown>) => void };
+export type BatchDeps = AcceptDeps & MirrorDeps & {
+  batchApi?: BatchApiConfig;
+  /** Without an explicit mode, batches of at least this many pools use the Batch API (when configured). */
+  batchApiMinPools?: number;
+  log?: (entry: Record<string, unknown>) => void;
+};
 
 export type Actor = { uid: string; email?: string };
 
 export const createBatchSchema = z.strictObject({
   plan: z.unknown().refine((plan) => plan !== undefined, 'is required'),
   name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters').optional(),
-  mode: z.enum(['sync', 'batch'], { error: 'must be sync or batch' }).default('sync'),
+  mode: z.enum(['sync', 'batch'], { error: 'must be sync or batch' }).optional(),
   dryRun: z.boolean({ error: 'must be true or false' }).default(true),
 });
 
@@ -77,6 +82,7 @@ export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown)
     });
   }
   const plan = expandPlan(request.plan);
+  const mode: BatchMode = request.mode ?? (deps.batchApi && plan.entries.length >= (deps.batchApiMinPools ?? Infinity) ? 'batch' : 'sync');
   // Every pool must have a generator that can serve it; report them all by position.
   const unservable: PlanIssue[] = [];
   for (const entry of plan.entries) {
@@ -92,7 +98,7 @@ export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown)
 
   const statuses = await getRequestStatuses(deps.db, plan.entries.map((e) => e.requestKey));
   const pools = plan.entries.map((entry) => ({ entry, state: stateOf(statuses.get(entry.requestKey)) }));
-  const est = estimate(deps, pools, request.mode, deps.pricing.prices);
+  const est = estimate(deps, pools, mode, deps.pricing.prices);
   const global = await getDailyUsage(deps.db, 'global');
   const budgetLeftTokens = Math.max(0, deps.quotas.globalDailyTokens - global.tokens);
   const name = request.name ?? `batch of ${plan.entries.length} pools`;
@@ -101,7 +107,7 @@ export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown)
     batchId: plan.batchId,
     dryRun: request.dryRun,
     name,
-    mode: request.mode,
+    mode,
     total: plan.entries.length,
     newPools: pools.filter((p) => p.state === 'new' || p.state === 'failed').length,
     alreadyDone: pools.filter((p) => p.state === 'done').length,
@@ -118,7 +124,7 @@ export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown)
     );
   }
   const stored = await insertBatch(deps.db, {
-    batchId: plan.batchId, name, mode: request.mode, estimate: est, createdBy: actor.email ?? actor.uid, entries: plan.entries,
+    batchId: plan.batchId, name, mode, estimate: est, createdBy: actor.email ?? actor.uid, entries: plan.entries,
   });
   await mirrorBatch(deps, plan.batchId);
   return { ...result, name: stored.row.name, mode: stored.row.mode, created: stored.created };

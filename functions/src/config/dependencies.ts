@@ -79,6 +79,7 @@ export function dependencies() {
     firestore,
     pricing,
     ...(batchApi ? { batchApi } : {}),
+    batchApiMinPools: params.BATCH_API_MIN_POOLS.value(),
     onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),
     queue,
     poolCache,
