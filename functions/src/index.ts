@@ -4,3 +4,4 @@ export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generat
 export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
 export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';
+export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';

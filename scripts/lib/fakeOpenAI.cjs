@@ -3,7 +3,14 @@
 // bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
-// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset.
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset;
+// POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones.
+// usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
+// Batch API: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}/content, POST /v1/batches,
+// GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
+// FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines, ratio?}
+// applies to the next batch whose lines ask for that theme; GET /_control/batch-stats?theme= counts
+// batches, lines and output downloads.
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
 'use strict';
@@ -29,53 +36,32 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const faults = new Map(); // theme -> queued faults
   const calls = []; // { theme, count, repair, at }
   const serials = new Map(); // theme -> questions written so far, so every call brings new ones
+  const seenSystemPrompts = new Set(); // prompt caching: a repeated system message is reported as cached
+  const repeats = new Map(); // theme -> fraction of questions that repeat an earlier one (a realistic model)
+  // Batch API: files, batches (time compressed: one status step every BATCH_STEP_MS), faults by theme.
+  const files = new Map(); // id -> { content, purpose, filename }
+  const batches = new Map(); // id -> { batch, theme, fault, createdMs, lines }
+  const batchFaults = new Map(); // theme -> { kind: 'validation' | 'expired' | 'error-lines', ratio? }
+  const downloads = new Map(); // theme -> file content downloads
+  const BATCH_STEP_MS = Number(process.env.FAKE_OPENAI_BATCH_STEP_MS ?? 150);
+  let nextId = 1;
 
-  const server = http.createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const url = new URL(req.url, 'http://localhost');
-    const json = (status, value, headers = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(value));
-    };
-
-    if (url.pathname === '/_control/reset') {
-      faults.clear();
-      calls.length = 0;
-      return json(200, { ok: true });
-    }
-    if (url.pathname === '/_control/faults') {
-      const { theme, faults: list } = JSON.parse(body);
-      faults.set(theme, [...(faults.get(theme) ?? []), ...list]);
-      return json(200, { ok: true });
-    }
-    if (url.pathname === '/_control/calls') {
-      const theme = url.searchParams.get('theme');
-      const mine = calls.filter((call) => theme === null || call.theme === theme);
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count) });
-    }
-    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
-      return json(404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });
-    }
-    if (!/^Bearer .+/.test(req.headers.authorization ?? '')) {
-      return json(401, { error: { message: 'Missing API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
-    }
-
-    const request = JSON.parse(body);
+  /** One chat completion as the API answers it (faults apply to live calls, not to Batch API lines). */
+  async function answer(request, { record = true, res } = {}) {
     const data = dataOf(request.messages) ?? { count: 1, theme: 'unknown', type: 'mcq', language: 'English (en)', difficulty: 'medium' };
     const theme = data.theme;
     const repair = request.messages.some((m) => m.role === 'assistant');
-    calls.push({ theme, count: data.count, repair, at: Date.now() });
-    const fault = faults.get(theme)?.shift();
+    if (record) calls.push({ theme, count: data.count, repair, at: Date.now() });
+    const fault = record ? faults.get(theme)?.shift() : undefined;
 
     if (fault?.kind === 'status') {
       const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       const type = fault.status === 429 ? 'rate_limit_exceeded' : 'server_error';
-      return json(fault.status, fault.body ?? { error: { message: `injected ${fault.status}`, type, code: type } }, headers);
+      return { status: fault.status, body: fault.body ?? { error: { message: `injected ${fault.status}`, type, code: type } }, headers };
     }
     if (fault?.kind === 'hang') {
       await new Promise((resolve) => setTimeout(resolve, fault.ms ?? 600_000));
-      if (res.destroyed) return undefined;
+      if (res?.destroyed) return undefined;
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
 
@@ -83,8 +69,12 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const words = LOCALIZED[lang] ?? LOCALIZED.en;
     const start = serials.get(theme) ?? 0;
     serials.set(theme, start + data.count);
+    const repeatRatio = repeats.get(theme) ?? 0;
     const questions = Array.from({ length: data.count }, (_, i) => {
-      const n = start + i + 1;
+      // With a repeat ratio, that share of questions (spread evenly) is one written before.
+      const fresh = start + i + 1;
+      const repeated = repeatRatio > 0 && fresh > 1 && Math.floor(fresh * repeatRatio) > Math.floor((fresh - 1) * repeatRatio);
+      const n = repeated ? 1 + (fresh % Math.max(1, start)) : fresh;
       const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
       return {
         prompt: words.prompt(n),
@@ -109,14 +99,160 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     }
     const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
     const completionTokens = Math.ceil((content ?? refusal).length / 4);
-    return json(200, {
+    // Prompt caching as OpenAI reports it: a system message seen before is served from the cache.
+    const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
+    const cachedTokens = seenSystemPrompts.has(system) ? Math.ceil(JSON.stringify([{ role: 'system', content: system }]).length / 4) : 0;
+    seenSystemPrompts.add(system);
+    return { status: 200, headers: {}, body: {
       id: `chatcmpl-${calls.length}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
       choices: [{ index: 0, message: { role: 'assistant', content, refusal }, logprobs: null, finish_reason: finishReason }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-    });
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: Math.min(cachedTokens, promptTokens) } },
+    } };
+  }
+
+  /** Moves a batch along validating → in_progress → finalizing → completed (or a fault's end) by elapsed time. */
+  async function advanceBatch(entry) {
+    const { batch } = entry;
+    if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return;
+    const steps = Math.floor((Date.now() - entry.createdMs) / BATCH_STEP_MS);
+    if (steps < 1) return;
+    if (entry.fault?.kind === 'validation') {
+      batch.status = 'failed';
+      batch.errors = { object: 'list', data: [{ code: 'invalid_request', message: 'injected validation failure', line: 1, param: 'body' }] };
+      return;
+    }
+    if (steps < 2) { batch.status = 'in_progress'; return; }
+    if (entry.fault?.kind === 'expired') { batch.status = 'expired'; return; }
+    if (steps < 3) { batch.status = 'finalizing'; return; }
+    const ratio = entry.fault?.kind === 'error-lines' ? Number(entry.fault.ratio ?? 0.5) : 0;
+    const output = [];
+    const errors = [];
+    for (const [i, line] of entry.lines.entries()) {
+      if (ratio > 0 && Math.floor((i + 1) * ratio) > Math.floor(i * ratio)) {
+        errors.push({ id: `batch_req_${i}`, custom_id: line.custom_id, response: { status_code: 500, request_id: `req_${i}`, body: { error: { message: 'injected line failure', type: 'server_error' } } }, error: null });
+        continue;
+      }
+      const out = await answer(line.body, { record: false });
+      output.push({ id: `batch_req_${i}`, custom_id: line.custom_id, response: { status_code: out.status, request_id: `req_${i}`, body: out.body }, error: null });
+    }
+    // Output order is not the input order (the real API does not promise it either).
+    output.reverse();
+    const outputId = `file-${nextId++}`;
+    files.set(outputId, { content: output.map((l) => JSON.stringify(l)).join('\n') + '\n', purpose: 'batch_output', theme: entry.theme });
+    batch.output_file_id = outputId;
+    if (errors.length > 0) {
+      const errorId = `file-${nextId++}`;
+      files.set(errorId, { content: errors.map((l) => JSON.stringify(l)).join('\n') + '\n', purpose: 'batch_output', theme: entry.theme });
+      batch.error_file_id = errorId;
+    }
+    batch.request_counts = { total: entry.lines.length, completed: output.length, failed: errors.length };
+    batch.status = 'completed';
+  }
+
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const url = new URL(req.url, 'http://localhost');
+    const json = (status, value, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(value));
+    };
+
+    if (url.pathname === '/_control/reset') {
+      faults.clear();
+      calls.length = 0;
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/faults') {
+      const { theme, faults: list } = JSON.parse(body);
+      faults.set(theme, [...(faults.get(theme) ?? []), ...list]);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/repeat') {
+      const { theme, ratio } = JSON.parse(body);
+      repeats.set(theme, Number(ratio));
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/calls') {
+      const theme = url.searchParams.get('theme');
+      const mine = calls.filter((call) => theme === null || call.theme === theme);
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count) });
+    }
+    // ---- Batch API (files + batches), as openai-node calls it.
+    if (url.pathname === '/_control/batch-fault') {
+      const { theme, ...fault } = JSON.parse(body);
+      batchFaults.set(theme, fault);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/batch-stats') {
+      const theme = url.searchParams.get('theme');
+      const mine = [...batches.values()].filter((b) => b.theme === theme);
+      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0) });
+    }
+    if (url.pathname === '/v1/files' && req.method === 'POST') {
+      const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
+      if (!boundary) return json(400, { error: { message: 'expected multipart/form-data', type: 'invalid_request_error' } });
+      const parts = body.split(`--${boundary[1] ?? boundary[2]}`);
+      const field = (name) => {
+        const part = parts.find((p) => new RegExp(`name="${name}"`).test(p.slice(0, p.indexOf('\r\n\r\n'))));
+        return part === undefined ? undefined : part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
+      };
+      const content = field('file');
+      const purpose = field('purpose');
+      if (content === undefined || purpose !== 'batch') return json(400, { error: { message: 'file and purpose=batch required', type: 'invalid_request_error' } });
+      const id = `file-${nextId++}`;
+      files.set(id, { content, purpose, filename: 'batch.jsonl' });
+      return json(200, { id, object: 'file', bytes: Buffer.byteLength(content), created_at: Math.floor(Date.now() / 1000), filename: 'batch.jsonl', purpose, status: 'processed' });
+    }
+    const fileContent = /^\/v1\/files\/([^/]+)\/content$/.exec(url.pathname);
+    if (fileContent && req.method === 'GET') {
+      const file = files.get(fileContent[1]);
+      if (!file) return json(404, { error: { message: 'no such file', type: 'invalid_request_error' } });
+      if (file.theme !== undefined) downloads.set(file.theme, (downloads.get(file.theme) ?? 0) + 1);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      return res.end(file.content);
+    }
+    if (url.pathname === '/v1/batches' && req.method === 'POST') {
+      const { input_file_id: inputFileId, endpoint, completion_window: window } = JSON.parse(body);
+      const file = files.get(inputFileId);
+      if (!file) return json(404, { error: { message: 'no such input file', type: 'invalid_request_error' } });
+      const lines = file.content.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const theme = dataOf(lines[0]?.body?.messages ?? [])?.theme ?? 'unknown';
+      const fault = batchFaults.get(theme);
+      batchFaults.delete(theme);
+      const id = `batch_${nextId++}`;
+      const batch = {
+        id, object: 'batch', endpoint, errors: null, input_file_id: inputFileId, completion_window: window, status: 'validating',
+        output_file_id: null, error_file_id: null, created_at: Math.floor(Date.now() / 1000), request_counts: { total: lines.length, completed: 0, failed: 0 },
+      };
+      batches.set(id, { batch, theme, fault, createdMs: Date.now(), lines });
+      return json(200, batch);
+    }
+    const batchRoute = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(url.pathname);
+    if (batchRoute) {
+      const entry = batches.get(batchRoute[1]);
+      if (!entry) return json(404, { error: { message: 'no such batch', type: 'invalid_request_error' } });
+      if (batchRoute[2] && req.method === 'POST') {
+        if (!['completed', 'failed', 'expired'].includes(entry.batch.status)) entry.batch.status = 'cancelled';
+        return json(200, entry.batch);
+      }
+      await advanceBatch(entry);
+      return json(200, entry.batch);
+    }
+    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
+      return json(404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });
+    }
+    if (!/^Bearer .+/.test(req.headers.authorization ?? '')) {
+      return json(401, { error: { message: 'Missing API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
+
+    const request = JSON.parse(body);
+    const out = await answer(request, { res });
+    if (!out) return undefined;
+    return json(out.status, out.body, out.headers);
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();

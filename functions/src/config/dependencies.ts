@@ -8,6 +8,10 @@ import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
 import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
 import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
+import { parsePriceTable, type PriceTable } from '../batches/costs';
+import { mirrorBatchesOfRequest } from '../batches/batchMirror';
+import type { BatchApiConfig } from '../batches/openaiBatch/batchApiJob';
+import OpenAI from 'openai';
 import { clampTtl, IDS_TTL_BOUNDS_MS, PoolCache, QUESTIONS_TTL_BOUNDS_MS } from '../pools/poolCache';
 import { firestorePoolReader } from '../pools/poolStore';
 
@@ -16,6 +20,19 @@ import { firestorePoolReader } from '../pools/poolStore';
 let queue: GenerationTaskQueue | undefined;
 let poolCache: PoolCache | undefined;
 let generators: QuestionGenerator[] | undefined;
+let prices: PriceTable | undefined;
+let batchApi: BatchApiConfig | null | undefined;
+
+/** The Batch API client (bulk work at half price), when a key is set. */
+function buildBatchApi(): BatchApiConfig | undefined {
+  const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
+  if (!apiKey) return undefined;
+  return {
+    client: new OpenAI({ apiKey, baseURL: params.OPENAI_BASE_URL.value() || undefined, maxRetries: 2, timeout: 120_000 }),
+    model: params.OPENAI_MODEL.value(),
+    questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
+  };
+}
 
 function secretOrUndefined(secret: { value(): string }): string | undefined {
   try {
@@ -52,9 +69,18 @@ export function dependencies() {
     idsTtlMs: clampTtl(params.POOL_IDS_TTL_SECONDS.value() * 1000, IDS_TTL_BOUNDS_MS),
     questionsTtlMs: clampTtl(params.QUESTIONS_TTL_SECONDS.value() * 1000, QUESTIONS_TTL_BOUNDS_MS),
   });
+  prices ??= parsePriceTable(params.MODEL_PRICES.value());
+  batchApi ??= buildBatchApi() ?? null;
+  const db = getPostgresPool(params.DATABASE_URL.value());
+  const firestore = getFirestoreDb();
+  const pricing = { prices, model: params.OPENAI_MODEL.value() };
   return {
-    db: getPostgresPool(params.DATABASE_URL.value()),
-    firestore: getFirestoreDb(),
+    db,
+    firestore,
+    pricing,
+    ...(batchApi ? { batchApi } : {}),
+    batchApiMinPools: params.BATCH_API_MIN_POOLS.value(),
+    onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),
     queue,
     poolCache,
     generators,

@@ -103,3 +103,12 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
 
 /** Shared with the live game server, which sends it in `x-game-server-secret`; "none" closes the ingest endpoint. */
 export const GAME_SERVER_SECRET = defineSecret('GAME_SERVER_SECRET');
+// Batches and cost visibility (issue #8).
+export const BATCH_API_MIN_POOLS = defineInt('BATCH_API_MIN_POOLS', {
+  default: 200,
+  description: 'A batch created without a mode uses the OpenAI Batch API (half price, up to 24 h) from this many pools on, when a key is set.',
+});
+export const MODEL_PRICES = defineString('MODEL_PRICES', {
+  default: '{"gpt-4o-mini":{"input":0.15,"cachedInput":0.075,"output":0.6},"gpt-4o":{"input":2.5,"cachedInput":1.25,"output":10},"default":{"input":0.15,"cachedInput":0.075,"output":0.6}}',
+  description: 'JSON price table, USD per million tokens per model: {"model":{"input","cachedInput","output"}}; "default" prices any other model. The Batch API bills half of it.',
+});

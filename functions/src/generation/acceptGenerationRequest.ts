@@ -83,7 +83,7 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   if (!row.created && row.status === 'pending' && row.enqueuedAt === null) {
     enqueueCount = await claimEnqueue(deps.db, requestKey);
   }
-  if (row.status === 'failed') {
+  if (row.status === 'failed' || row.status === 'cancelled') {
     enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
     if (enqueueCount !== undefined) {
       status = 'pending';

@@ -20,7 +20,7 @@ export async function retryGenerationRequest(
   const { requestKey } = parseInput(retrySchema, input);
   const row = await getGenerationRequest(deps.db, requestKey);
   if (!row) throw new NotFoundError(`No generation request ${requestKey}`);
-  const enqueueCount = row.status === 'failed' ? await reopenGenerationRequest(deps.db, requestKey, 0) : await forceRequeue(deps.db, requestKey);
+  const enqueueCount = row.status === 'failed' || row.status === 'cancelled' ? await reopenGenerationRequest(deps.db, requestKey, 0) : await forceRequeue(deps.db, requestKey);
   if (enqueueCount === undefined) return { requestKey, status: row.status, requeued: false };
   await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null });
   await enqueueOwned(deps, requestKey, enqueueCount);

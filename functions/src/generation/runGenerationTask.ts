@@ -28,6 +28,8 @@ export type RunDeps = {
   /** Tokens all users may spend per UTC day; paid generators stop cleanly when it is spent. */
   globalDailyTokenBudget: number;
   log?: (entry: Record<string, unknown>) => void;
+  /** Told after each status transition this run makes (batch progress mirrors listen here). */
+  onTransition?: (requestKey: string) => Promise<void>;
 };
 
 /**
@@ -54,7 +56,7 @@ export type RunOutcome =
 /** Margin kept between the end of the last model call and the end of the lease. */
 const LEASE_SAFETY_MS = 30_000;
 
-type Usage = { modelCalls: number; tokensIn: number; tokensOut: number };
+type Usage = { modelCalls: number; tokensIn: number; tokensOut: number; cachedTokensIn: number };
 
 /** Deferral: the work cannot proceed before `until`; not a failure and not an attempt wasted. */
 class DeferredError extends Error {
@@ -98,6 +100,7 @@ async function produceResult(
     usage.modelCalls += batch.modelCalls;
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
+    usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
     const screened = screenCandidates({ lang: params.lang, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
     result.questions.push(...screened.accepted);
@@ -107,7 +110,7 @@ async function produceResult(
     // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
     result.exhausted = batch.exhausted || screened.accepted.length === 0;
     result.complete = wanted() <= 0 || result.exhausted;
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut } }))) {
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 } }))) {
       throw new LeaseLostError();
     }
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
@@ -143,9 +146,13 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', reason, durationMs: Date.now() - startedAt.getTime() });
     return { outcome: 'skipped', reason };
   }
+  // Best effort and bounded: a batch mirror must never hold up or fail the work itself.
+  const transitioned = () =>
+    deps.onTransition ? withDeadline(deps.onTransition(requestKey), 5_000, 'batch mirror').catch(() => undefined) : Promise.resolve();
+  void transitioned();
   const attempt = row.attempts;
   const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
-  const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0 };
+  const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 };
   const finish = async (outcome: AttemptOutcome, extra: Record<string, unknown> = {}) => {
     const durationMs = Date.now() - startedAt.getTime();
     deps.log?.({ event: 'generation.attempt', requestKey, poolKey: row.pool_key, attempt, outcome, durationMs, ...usage, ...extra });
@@ -172,6 +179,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       'the Firestore write',
     );
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
+    await transitioned();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null });
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
@@ -188,6 +196,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     if (until) {
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
       await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
+      await transitioned();
       await mirrorBestEffort({ status: 'pending', error: message });
       await finish('deferred', { error: message, until: until.toISOString() });
       if (error instanceof DeferredError) return { outcome: 'deferred', until, error: message };
@@ -196,11 +205,13 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
       await failGenerationRequest(deps.db, requestKey, attempt, message);
+      await transitioned();
       await mirrorBestEffort({ status: 'failed', error: message });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
     await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
+    await transitioned();
     await mirrorBestEffort({ status: 'pending', error: message });
     await finish('retry', { error: message });
     throw new UnavailableError(`generation attempt ${attempt} failed: ${message}`, { cause: error });

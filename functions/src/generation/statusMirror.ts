@@ -29,7 +29,7 @@ export const STATUS_MIN_INTERVAL_MS = 1_000;
 
 type Throttle = { lastWriteAt: number; pending?: Partial<StatusUpdate>; flush?: Promise<void> };
 const throttles = new Map<string, Throttle>();
-const TERMINAL: ReadonlySet<GenerationStatus> = new Set(['done', 'failed']);
+const TERMINAL: ReadonlySet<GenerationStatus> = new Set(['done', 'failed', 'cancelled']);
 
 /**
  * Writes the mirror at most once per STATUS_MIN_INTERVAL_MS per request: an update arriving sooner

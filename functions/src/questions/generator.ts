@@ -16,6 +16,8 @@ export type GeneratedBatch = {
   model: string;
   tokensIn: number;
   tokensOut: number;
+  /** Prompt tokens the provider served from its prompt cache (part of tokensIn, billed at a discount). */
+  cachedTokensIn?: number;
   /** Paid model calls this batch took (0 for offline generators). */
   modelCalls: number;
   /** The generator cannot produce more distinct questions for these params. */

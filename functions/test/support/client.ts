@@ -15,7 +15,7 @@ export async function signUp(email = `player-${Math.random().toString(36).slice(
   return { uid: body.localId, idToken: body.idToken };
 }
 
-export type CallableResult<T> = { ok: true; result: T } | { ok: false; status: string; message: string; httpStatus: number };
+export type CallableResult<T> = { ok: true; result: T } | { ok: false; status: string; message: string; httpStatus: number; details?: unknown };
 
 export async function callFunction<T = unknown>(name: string, data: unknown, user?: SignedIn): Promise<CallableResult<T>> {
   const response = await fetch(`${testStack().urls.functions}/${name}`, {
@@ -23,8 +23,8 @@ export async function callFunction<T = unknown>(name: string, data: unknown, use
     headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${user.idToken}` } : {}) },
     body: JSON.stringify({ data }),
   });
-  const body = (await response.json()) as { result?: T; error?: { status: string; message: string } };
-  if (body.error) return { ok: false, status: body.error.status, message: body.error.message, httpStatus: response.status };
+  const body = (await response.json()) as { result?: T; error?: { status: string; message: string; details?: unknown } };
+  if (body.error) return { ok: false, status: body.error.status, message: body.error.message, httpStatus: response.status, ...(body.error.details === undefined ? {} : { details: body.error.details }) };
   return { ok: true, result: body.result as T };
 }
 

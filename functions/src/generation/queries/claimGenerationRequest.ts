@@ -16,6 +16,8 @@ export async function claimGenerationRequest(db: Queryable, requestKey: string, 
             updated_at = now()
       WHERE request_key = $1
         AND attempts < max_attempts
+        -- Work held by an OpenAI Batch API job is not run here until the job lets go of it.
+        AND held_by_job IS NULL
         AND (not_before IS NULL OR not_before <= now())
         AND (status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
       RETURNING *`,

@@ -13,6 +13,7 @@ export async function rescueStaleRequests(db: Queryable, staleSeconds: number, l
       WHERE request_key IN (
         SELECT request_key FROM generation_requests
          WHERE attempts < max_attempts
+           AND held_by_job IS NULL
            AND (enqueued_at IS NULL OR enqueued_at < now() - make_interval(secs => $1))
            AND ((status = 'running' AND lease_expires_at < now())
              OR (status = 'pending' AND (not_before IS NULL OR not_before <= now())))

@@ -1,4 +1,4 @@
-export type GenerationStatus = 'pending' | 'running' | 'done' | 'failed';
+export type GenerationStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export type GenerationRequestRow = {
   request_key: string;

@@ -21,7 +21,34 @@ const modelOutputSchema = z.object({
 });
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
-type CallResult = { content: string; finishReason: string; tokensIn: number; tokensOut: number };
+
+/**
+ * The chat completions body for `count` questions: the sync generator sends it, the Batch API
+ * mode writes it into its JSONL. The static system prompt comes first so prompt caching applies.
+ */
+export function chatCompletionBody(model: string, params: PoolParams, count: number, messages?: Message[]) {
+  return {
+    model,
+    messages: messages ?? [
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: userPrompt(params, count) },
+    ] satisfies Message[],
+    temperature: 0.7,
+    response_format: { type: 'json_schema', json_schema: { name: 'quiz_questions', strict: true, schema: responseJsonSchema(params.type) } },
+  } as const;
+}
+
+/** The model's JSON answer as questions, or the problems found (for a repair prompt or a fallback). */
+export function parseModelOutput(content: string, model: string): { ok: true; questions: Question[] } | { ok: false; problems: string } {
+  try {
+    const parsed = modelOutputSchema.safeParse(JSON.parse(content));
+    if (parsed.success) return { ok: true, questions: parsed.data.questions.map((q) => ({ ...q, source: 'openai', model })) };
+    return { ok: false, problems: parsed.error.issues.slice(0, 8).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
+  } catch (error) {
+    return { ok: false, problems: `not valid JSON (${(error as Error).message})` };
+  }
+}
+type CallResult = { content: string; finishReason: string; tokensIn: number; tokensOut: number; cachedTokensIn: number };
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   const ms = headers?.get('retry-after-ms');
@@ -69,12 +96,7 @@ export class OpenAIGenerator implements QuestionGenerator {
   private async call(messages: Message[], params: PoolParams, timeoutMs: number): Promise<CallResult> {
     try {
       const completion = await this.client.chat.completions.create(
-        {
-          model: this.options.model,
-          messages,
-          temperature: 0.7,
-          response_format: { type: 'json_schema', json_schema: { name: 'quiz_questions', strict: true, schema: responseJsonSchema(params.type) } },
-        },
+        chatCompletionBody(this.options.model, params, 0, messages),
         { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) },
       );
       const choice = completion.choices[0];
@@ -86,6 +108,7 @@ export class OpenAIGenerator implements QuestionGenerator {
         finishReason: choice.finish_reason,
         tokensIn: completion.usage?.prompt_tokens ?? 0,
         tokensOut: completion.usage?.completion_tokens ?? 0,
+        cachedTokensIn: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       };
     } catch (error) {
       throw classify(error);
@@ -97,6 +120,7 @@ export class OpenAIGenerator implements QuestionGenerator {
     let size = Math.min(count, this.options.questionsPerCall);
     let tokensIn = 0;
     let tokensOut = 0;
+    let cachedTokensIn = 0;
     let calls = 0;
     const messages: Message[] = [
       { role: 'system', content: SYSTEM_PROMPT },
@@ -109,6 +133,7 @@ export class OpenAIGenerator implements QuestionGenerator {
       calls += 1;
       tokensIn += result.tokensIn;
       tokensOut += result.tokensOut;
+      cachedTokensIn += result.cachedTokensIn;
       if (result.finishReason === 'length') {
         // Truncated output: the batch was too big for the token limit. Ask for fewer.
         if (size === 1) throw new ModelOutputInvalidError('model output truncated (finish_reason=length) even for one question');
@@ -116,17 +141,9 @@ export class OpenAIGenerator implements QuestionGenerator {
         messages.splice(1, messages.length - 1, { role: 'user', content: userPrompt(params, size) });
         continue;
       }
-      let problems: string;
-      try {
-        const parsed = modelOutputSchema.safeParse(JSON.parse(result.content));
-        if (parsed.success) {
-          const questions: Question[] = parsed.data.questions.map((q) => ({ ...q, source: 'openai', model: this.options.model }));
-          return { questions, model: this.options.model, tokensIn, tokensOut, modelCalls: calls, exhausted: false };
-        }
-        problems = parsed.error.issues.slice(0, 8).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-      } catch (error) {
-        problems = `not valid JSON (${(error as Error).message})`;
-      }
+      const parsed = parseModelOutput(result.content, this.options.model);
+      if (parsed.ok) return { questions: parsed.questions, model: this.options.model, tokensIn, tokensOut, cachedTokensIn, modelCalls: calls, exhausted: false };
+      const problems = parsed.problems;
       if (repaired) throw new ModelOutputInvalidError(`model output invalid after a repair attempt: ${problems}`);
       repaired = true;
       messages.push({ role: 'assistant', content: result.content }, { role: 'user', content: repairPrompt(result.content, problems) });

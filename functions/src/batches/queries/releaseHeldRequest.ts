@@ -1,0 +1,39 @@
+import type { Queryable } from '../../shared/postgres';
+
+export type BatchApiUsage = { tokensIn: number; tokensOut: number; cachedTokensIn: number };
+
+/**
+ * Hands a held request back to the sync path with what the Batch API produced (if anything),
+ * in one statement: the result and its tokens are stored on the request, charged to the global
+ * budget and to the batch's Batch API tokens, the hold is lifted and a new enqueue counter is taken.
+ * The sync task then writes a complete result without calling the model, or generates what is
+ * missing. Only the holder's first release does anything; it returns the counter to enqueue with.
+ */
+export async function releaseHeldRequest(
+  db: Queryable,
+  input: { jobId: string; requestKey: string; result: unknown | null; usage: BatchApiUsage },
+): Promise<number | undefined> {
+  const { rows } = await db.query<{ enqueue_count: number }>(
+    `WITH released AS (
+       UPDATE generation_requests
+          SET result = coalesce($3::jsonb, result), tokens_in = tokens_in + $4, tokens_out = tokens_out + $5,
+              cached_tokens_in = cached_tokens_in + $6, held_by_job = NULL,
+              enqueue_count = enqueue_count + 1, enqueued_at = now(), updated_at = now()
+        WHERE request_key = $2 AND held_by_job = $1
+        RETURNING enqueue_count, requested_by
+     ), charged AS (
+       INSERT INTO usage_daily (day, subject, tokens)
+       SELECT (now() AT TIME ZONE 'utc')::date, 'global', $4::bigint + $5::bigint
+        WHERE EXISTS (SELECT 1 FROM released) AND $4::bigint + $5::bigint > 0
+       ON CONFLICT (day, subject) DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens
+     ), batch AS (
+       UPDATE generation_batches
+          SET batch_api_tokens_in = batch_api_tokens_in + $4, batch_api_tokens_out = batch_api_tokens_out + $5,
+              batch_api_cached_tokens_in = batch_api_cached_tokens_in + $6
+        WHERE batch_id = $1 AND EXISTS (SELECT 1 FROM released)
+     )
+     SELECT enqueue_count FROM released`,
+    [input.jobId, input.requestKey, input.result === null ? null : JSON.stringify(input.result), input.usage.tokensIn, input.usage.tokensOut, input.usage.cachedTokensIn],
+  );
+  return rows[0]?.enqueue_count;
+}
