@@ -3,3 +3,7 @@ export { requestGeneration, generateQuestionPool, retryRequest, generationStats 
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
+export {
+  adminOverview, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
+  adminSetQuestionState, adminTopUpPool, adminQueueStatus, adminQueueControl, adminListDiscovery, adminGetDiscoveryEntry, adminListAudit,
+} from './admin/handlers';

@@ -100,3 +100,7 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
   default: 3600,
   description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
 });
+
+// Admin console (issue #9): what a token costs, for "cost today" beside the budget.
+export const MODEL_PRICE_IN_USD_PER_MTOK = defineString('MODEL_PRICE_IN_USD_PER_MTOK', { default: '0.15', description: 'USD per million input tokens of OPENAI_MODEL.' });
+export const MODEL_PRICE_OUT_USD_PER_MTOK = defineString('MODEL_PRICE_OUT_USD_PER_MTOK', { default: '0.60', description: 'USD per million output tokens of OPENAI_MODEL.' });
