@@ -42,6 +42,7 @@ export async function connect(): Promise<Services> {
 export async function call<T>(name: string, data: unknown = {}): Promise<T> {
   const { functions } = await connect();
   counters.callables += 1;
-  const result = await httpsCallable<unknown, T>(functions, name, { timeout: 300_000 })(data);
+  // The SDK would send an undefined field as null, which strict schemas refuse: drop them.
+  const result = await httpsCallable<unknown, T>(functions, name, { timeout: 300_000 })(JSON.parse(JSON.stringify(data ?? {})));
   return result.data;
 }

@@ -102,7 +102,11 @@ async function requestDetail(ctx: ViewContext, requestKey: string): Promise<() =
   return onSnapshot(doc(ctx.services.db, 'generation_status', requestKey), (snapshot) => {
     const data = snapshot.data();
     const seen = `${data?.status}|${data?.attempt}|${data?.generated}`;
-    if (data && lastSeen && seen !== lastSeen) void load();
+    if (data && lastSeen && seen !== lastSeen) {
+      void load();
+      // The attempt's row is recorded just after its final status: draw once more to show it.
+      if (data.status === 'done' || data.status === 'failed') setTimeout(() => { if (ctx.isCurrent()) void load(); }, 1500);
+    }
     lastSeen = seen;
   }, () => undefined);
 }
