@@ -50,9 +50,12 @@ export async function signInAs(page: Page, email: string, password: string): Pro
   await page.click('#signin-form button[type=submit]');
 }
 
-/** Waits until the current view has finished drawing (main#view[data-ready=true]). */
+/** Waits until the view has finished drawing for the URL the page is on now. */
 export async function viewReady(page: Page, view: string): Promise<void> {
-  await page.waitForSelector(`main#view[data-view="${view}"][data-ready="true"]`, { timeout: 30_000 });
+  await page.waitForFunction((name) => {
+    const main = document.querySelector<HTMLElement>('main#view');
+    return main?.dataset.view === name && main.dataset.ready === 'true' && main.dataset.readyFor === location.hash;
+  }, view, { timeout: 30_000 });
 }
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
