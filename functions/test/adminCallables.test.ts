@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { injectFaults } from './support/fakeOpenAI';
 import { uniquePool, waitForStatus } from './support/pools';
-import { closeTestClients, testDb, testFirestore } from './support/stack';
+import { ProviderFixtures } from './support/providerFixtures';
+import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
 
 // The console's callables at the API level: roles, input validation, and what each one does.
 
@@ -167,6 +168,36 @@ describe('pools', () => {
     const audit = await testDb().query(`SELECT action, target, outcome FROM admin_actions WHERE actor_uid = $1 AND target LIKE $2 ORDER BY id`, [admin.uid, `${accepted.poolKey}%`]);
     expect(audit.rows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['setQuestionState:ok', 'setQuestionState:ok', 'setQuestionState:error', 'topUpPool:ok']);
   }, 120_000);
+});
+
+describe('discovery', () => {
+  test('a failed refresh shows as the list\'s last error (and a failing provider) until a refresh succeeds', async () => {
+    const fixtures = await ProviderFixtures.start(testStack().discoveryFixturePort);
+    try {
+      type Entries = { entries: Array<{ cacheKey: string; items: number; lastError: string | null; hitRatio: number | null }> };
+      const key = 'itunes:charts:songs';
+      await callOrThrow('refreshDiscoveryNow', { key }, admin);
+      const fresh = (await callOrThrow<Entries>('adminListDiscovery', { provider: 'itunes' }, viewer)).entries.find((e) => e.cacheKey === key)!;
+      expect(fresh).toMatchObject({ lastError: null, items: expect.any(Number) });
+      expect(fresh.items).toBeGreaterThan(0);
+
+      fixtures.fail('itunes', { kind: 'status', status: 500 });
+      const failed = await callOrThrow<{ failed: number }>('refreshDiscoveryNow', { key }, admin);
+      expect(failed.failed).toBe(1);
+      const broken = (await callOrThrow<Entries>('adminListDiscovery', { provider: 'itunes' }, viewer)).entries.find((e) => e.cacheKey === key)!;
+      expect(broken.lastError).toMatch(/500/);
+      const overview = await callOrThrow<{ failingProviders: Array<{ provider: string; kind: string }> }>('adminOverview', {}, viewer);
+      expect(overview.failingProviders).toContainEqual(expect.objectContaining({ provider: 'itunes', kind: 'discovery' }));
+      const entry = await callOrThrow<{ entry: { data: unknown[] } }>('adminGetDiscoveryEntry', { cacheKey: key }, viewer);
+      expect(entry.entry.data.length).toBe(fresh.items); // the stale list is still there to see
+
+      fixtures.reset();
+      await callOrThrow('refreshDiscoveryNow', { key }, admin);
+      expect((await callOrThrow<Entries>('adminListDiscovery', { provider: 'itunes' }, viewer)).entries.find((e) => e.cacheKey === key)!.lastError).toBeNull();
+    } finally {
+      await fixtures.close();
+    }
+  }, 90_000);
 });
 
 describe('overview, queue, audit', () => {

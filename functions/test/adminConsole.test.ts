@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Page functions (evaluate, waitForFunction) run in the browser: DOM types for them.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,7 +73,7 @@ describe('sign-in', () => {
     expect(html).toMatch(/<script type="module" src="app.js"><\/script>/);
     expect(html).not.toMatch(/<script>|style=/); // no inline script or style (CSP 'self')
     expect((await fetch(`${base}/app.js`)).status).toBe(200);
-    const emulators = await (await fetch(`${base}/emulators.json`)).json();
+    const emulators = (await (await fetch(`${base}/emulators.json`)).json()) as { functions: number; auth: number };
     expect(`http://127.0.0.1:${emulators.functions}`).toBe(new URL(testStack().urls.functions).origin);
     expect(`http://127.0.0.1:${emulators.auth}`).toBe(testStack().urls.auth);
   });
