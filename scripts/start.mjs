@@ -18,10 +18,11 @@ Local stack is up (project ${stack.projectId}). Ctrl-C stops everything.
   Firestore      ${stack.urls.firestore}
   Auth           ${stack.urls.auth}
   Cloud Tasks    ${stack.urls.tasks}
-  Admin console  ${stack.urls.hosting}
+  Admin console  ${stack.urls.hosting}  (built from console/src by esbuild)
   Postgres       ${stack.databaseUrl}
   Emulator log   ${stack.logFile}
-Demo accounts: player@example.com / player-password, admin@example.com / admin-password (admin claim)
+Demo accounts: player@example.com / player-password, admin@example.com / admin-password (admin claim),
+  viewer@example.com / viewer-password (viewer claim: the console, read-only)
 `);
 // Stay up until a signal; stopAllOnExit shuts the stack down in order.
 setInterval(() => {}, 1 << 30);

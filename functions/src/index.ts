@@ -5,3 +5,7 @@ export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
 export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';
 export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';
+export {
+  adminOverview, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
+  adminSetQuestionState, adminTopUpPool, adminQueueStatus, adminQueueControl, adminListDiscovery, adminGetDiscoveryEntry, adminListAudit,
+} from './admin/handlers';

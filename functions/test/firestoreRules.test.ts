@@ -25,6 +25,7 @@ beforeAll(async () => {
     await setDoc(doc(db, 'draw_memory', `alice_${run}`), { uid: 'alice', seen: ['q1'] });
     await setDoc(doc(db, 'quotas', `alice-${run}`), { used: 1 });
     await setDoc(doc(db, 'generation_batches', `batch-${run}`), { total: 3 });
+    await setDoc(doc(db, 'admin_stats', `rules-${run}`), { requestsByStatus: { done: 1 } });
   });
 });
 afterAll(async () => {
@@ -67,6 +68,26 @@ describe('firestore.rules', () => {
     await assertFails(setDoc(doc(admin, 'generation_batches', `batch-${run}`), { total: 0 }));
     await assertFails(getDoc(doc(env.authenticatedContext('alice').firestore(), 'generation_batches', `batch-${run}`)));
     await assertFails(getDoc(doc(env.authenticatedContext('mallory', { admin: 'yes' }).firestore(), 'generation_batches', `batch-${run}`)));
+  });
+});
+
+describe('firestore.rules: console roles', () => {
+  test('admin and viewer claims read the console views and every request status, and write none of them', async () => {
+    for (const db of [env.authenticatedContext('root', { admin: true }).firestore(), env.authenticatedContext('watcher', { viewer: true }).firestore()]) {
+      await assertSucceeds(getDoc(doc(db, 'admin_stats', `rules-${run}`)));
+      await assertSucceeds(getDoc(doc(db, 'generation_batches', `batch-${run}`)));
+      await assertSucceeds(getDoc(doc(db, 'generation_status', `theirs-${run}`)));
+      await assertFails(setDoc(doc(db, 'admin_stats', `rules-${run}`), { requestsByStatus: {} }));
+      await assertFails(setDoc(doc(db, 'generation_status', `theirs-${run}`), { status: 'done', requesters: ['bob'] }));
+      await assertFails(getDoc(doc(db, 'question_pools', pool)));
+    }
+  });
+
+  test('a player reads no console view', async () => {
+    const alice = env.authenticatedContext('alice').firestore();
+    await assertFails(getDoc(doc(alice, 'admin_stats', `rules-${run}`)));
+    await assertFails(getDoc(doc(env.authenticatedContext('mallory', { viewer: 'yes' }).firestore(), 'admin_stats', `rules-${run}`)));
+    await assertFails(getDoc(doc(env.unauthenticatedContext().firestore(), 'admin_stats', `rules-${run}`)));
   });
 });
 

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildConsole, consoleOutDir } from './console.mjs';
 import { chooseFirestoreRunner, startGcloudFirestore } from './firestore.mjs';
 import { functionsDir, repoRoot } from './paths.mjs';
 import { isPortInUse, waitFor } from './ports.mjs';
@@ -26,7 +27,9 @@ function emulatorConfig(profile) {
     emulators[name] = value && typeof value === 'object' && 'port' in value ? { ...value, port: value.port + offset } : value;
   }
   const configPath = offset === 0 ? path.join(repoRoot, 'firebase.json') : path.join(repoRoot, `firebase.${profile}.local.json`);
-  if (offset !== 0) fs.writeFileSync(configPath, JSON.stringify({ ...base, emulators }, null, 2));
+  // Each profile serves its own console build: its emulators.json names that profile's ports.
+  const hosting = { ...base.hosting, public: path.relative(repoRoot, consoleOutDir(profile)) };
+  if (offset !== 0) fs.writeFileSync(configPath, JSON.stringify({ ...base, hosting, emulators }, null, 2));
   return { configPath, emulators };
 }
 
@@ -119,6 +122,11 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     }
 
     buildFunctions(log);
+    await buildConsole({
+      outDir: consoleOutDir(profile),
+      emulators: { projectId: PROJECT_ID, region: REGION, auth: emulators.auth.port, functions: emulators.functions.port, firestore: emulators.firestore.port },
+    });
+    log('admin console built (esbuild)');
     // "none" rather than nothing: an absent secret sends the emulator to Secret Manager. firebase-tools
     // gives functions/.env.local precedence over its environment (and writes defaults there), so the
     // stack owns that file too.

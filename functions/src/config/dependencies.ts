@@ -1,4 +1,5 @@
 import { logger } from 'firebase-functions';
+import type { OverviewDeps } from '../admin/overview';
 import { firebaseGenerationTaskQueue, type GenerationTaskQueue } from '../generation/taskQueue';
 import { getFirestoreDb } from '../shared/firebase';
 import { getPostgresPool } from '../shared/postgres';
@@ -94,5 +95,17 @@ export function dependencies() {
     },
     globalDailyTokenBudget: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
     log: (entry: Record<string, unknown>) => logger.info(String(entry.event ?? 'event'), entry),
+  };
+}
+
+/** What the admin overview mirror needs (admin/overview.ts). */
+export function overviewDeps(): OverviewDeps {
+  const deps = dependencies();
+  return {
+    db: deps.db,
+    firestore: deps.firestore,
+    tokenBudget: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
+    priceInPerMTok: Number(params.MODEL_PRICE_IN_USD_PER_MTOK.value()) || 0,
+    priceOutPerMTok: Number(params.MODEL_PRICE_OUT_USD_PER_MTOK.value()) || 0,
   };
 }

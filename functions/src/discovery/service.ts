@@ -7,6 +7,7 @@ import { cacheKey, parseCacheKey, resolveFeed } from './cacheKey';
 import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
 import type { Providers } from './providers';
 import { discoveryStats } from './queries/discoveryStats';
+import { recordDiscoveryRefreshError } from './queries/recordDiscoveryRefreshError';
 import { getDiscoveryEntry } from './queries/getDiscoveryEntry';
 import { listDiscoveryKeysByProvider } from './queries/listDiscoveryKeysByProvider';
 import { listExpiredDiscoveryEntries } from './queries/listExpiredDiscoveryEntries';
@@ -133,7 +134,9 @@ export class DiscoveryService {
       return { key, outcome: filled.fromUpstream ? 'refreshed' : 'skipped', items: filled.entry.data.length };
     } catch (error) {
       if (error instanceof ProviderNotConfiguredError) return { key, outcome: 'unconfigured' };
-      return { key, outcome: 'failed', error: error instanceof Error ? error.message : String(error) };
+      const message = error instanceof Error ? error.message : String(error);
+      await recordDiscoveryRefreshError(this.deps.db, key, message).catch(() => undefined);
+      return { key, outcome: 'failed', error: message };
     }
   }
 

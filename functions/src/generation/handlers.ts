@@ -3,9 +3,10 @@ import { onCall } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { z } from 'zod';
-import { dependencies } from '../config/dependencies';
+import { dependencies, overviewDeps } from '../config/dependencies';
 import { DATABASE_URL, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
+import { noteGenerationActivity } from '../admin/overview';
 import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
 import { getGenerationStats } from './queries/getGenerationStats';
@@ -38,7 +39,12 @@ export const generateQuestionPool = onTaskDispatched(
       return;
     }
     // A thrown error makes Cloud Tasks retry with backoff; returning acknowledges.
-    await runGenerationTask(dependencies(), payload.data.requestKey);
+    try {
+      await runGenerationTask(dependencies(), payload.data.requestKey);
+    } finally {
+      // The console's overview mirror follows status transitions (throttled, never throws).
+      await noteGenerationActivity(overviewDeps());
+    }
   },
 );
 

@@ -9,7 +9,7 @@ export async function recordGenerationAttempt(
   await db.query(
     `INSERT INTO generation_attempts (request_key, attempt, started_at, outcome, model_calls, tokens_in, tokens_out, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (request_key, attempt) DO NOTHING`,
+     ON CONFLICT (request_key, started_at, attempt) DO NOTHING`,
     [input.requestKey, input.attempt, input.startedAt, input.outcome, input.modelCalls, input.tokensIn, input.tokensOut, input.error?.slice(0, 2000) ?? null],
   );
 }

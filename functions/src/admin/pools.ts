@@ -1,0 +1,97 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { NotFoundError } from '../shared/errors';
+import type { Queryable } from '../shared/postgres';
+import { parseInput } from '../shared/validation';
+import { acceptGenerationRequest, type AcceptDeps } from '../generation/acceptGenerationRequest';
+import { MAX_TARGET_COUNT } from '../generation/poolParams';
+import { poolItems, POOLS } from '../pools/poolStore';
+import { QUESTION_STATES, setQuestionState } from '../pools/questionState';
+import { listPools } from './queries/listPools';
+
+const poolKey = z.string().min(3).max(400).regex(/^[^/]+$/, 'is not a pool key');
+
+const listSchema = z.strictObject({
+  prefix: z.string().trim().toLowerCase().max(400).optional(),
+  after: poolKey.optional(),
+  limit: z.int().min(1).max(200).default(50),
+});
+
+/** Postgres lists the pools (every pool was written by a request); Firestore says how many questions each holds. */
+export async function listPoolsPage(deps: { db: Queryable; firestore: Firestore }, input: unknown) {
+  const { prefix, after, limit } = parseInput(listSchema, input ?? {});
+  const rows = await listPools(deps.db, { prefix: prefix || undefined, after, limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  const docs = page.length ? await deps.firestore.getAll(...page.map((p) => deps.firestore.collection(POOLS).doc(p.poolKey))) : [];
+  const pools = page.map((p, i) => {
+    const snapshot = docs[i];
+    const updatedAt = snapshot?.exists ? snapshot.get('updatedAt')?.toDate?.() as Date | undefined : undefined;
+    return {
+      poolKey: p.poolKey,
+      params: p.params,
+      lang: typeof p.params?.lang === 'string' ? p.params.lang : null,
+      generator: p.generator,
+      size: snapshot?.exists ? ((snapshot.get('count') as number | undefined) ?? null) : 0,
+      lastWriteAt: updatedAt?.toISOString() ?? p.lastWriteAt,
+      requests: p.requests,
+    };
+  });
+  return { pools, ...(rows.length > limit ? { next: page[page.length - 1]!.poolKey } : {}) };
+}
+
+const questionsSchema = z.strictObject({
+  poolKey,
+  state: z.enum(['all', ...QUESTION_STATES]).default('all'),
+  after: z.string().max(200).optional(),
+  limit: z.int().min(1).max(500).default(100),
+});
+
+/** A pool's questions with their answers and states; "active" includes questions without a state. */
+export async function listPoolQuestions(firestore: Firestore, input: unknown) {
+  const { poolKey: key, state, after, limit } = parseInput(questionsSchema, input);
+  const poolDoc = await firestore.collection(POOLS).doc(key).get();
+  if (!poolDoc.exists) throw new NotFoundError(`No pool ${key}`);
+  // Absent means active, so the state is filtered here, on ordered pages of ids.
+  let query = poolItems(firestore, key).orderBy('__name__').limit(state === 'all' ? limit + 1 : 1000);
+  if (after) query = query.startAfter(after);
+  const snapshot = await query.get();
+  const all = snapshot.docs.map((doc) => {
+    const d = doc.data();
+    return {
+      id: doc.id, prompt: d.prompt as string, choices: d.choices as string[], answerIndex: d.answerIndex as number, explanation: d.explanation as string | undefined,
+      difficulty: d.difficulty as unknown, source: d.source as string | undefined, model: d.model as string | undefined,
+      state: (d.state as string | undefined) ?? 'active', stateReason: (d.stateReason as string | null | undefined) ?? null, stateBy: (d.stateBy as string | undefined) ?? null, stateAt: (d.stateAt as string | undefined) ?? null,
+    };
+  });
+  const matching = state === 'all' ? all : all.filter((q) => q.state === state);
+  const page = matching.slice(0, limit);
+  const more = matching.length > limit || (state !== 'all' && snapshot.size === 1000);
+  return {
+    pool: { poolKey: key, params: poolDoc.get('params') ?? null, count: (poolDoc.get('count') as number | undefined) ?? all.length, updatedAt: poolDoc.get('updatedAt')?.toDate?.().toISOString() ?? null },
+    questions: page,
+    ...(more && page.length ? { next: page[page.length - 1]!.id } : {}),
+  };
+}
+
+export const questionStateSchema = z.strictObject({
+  poolKey,
+  questionId: z.string().min(1).max(200).regex(/^[^/]+$/, 'is not a question id'),
+  state: z.enum(QUESTION_STATES),
+  reason: z.string().trim().max(500).optional(),
+});
+
+export async function changeQuestionState(firestore: Firestore, input: unknown, by: string) {
+  const change = parseInput(questionStateSchema, input);
+  return setQuestionState(firestore, { ...change, by });
+}
+
+export const topUpSchema = z.strictObject({ poolKey, targetCount: z.int().min(1).max(MAX_TARGET_COUNT) });
+
+/** "This pool should hold N questions": the same accept path as the app's, requested by the admin. */
+export async function topUpPool(deps: AcceptDeps, input: unknown, uid: string) {
+  const { poolKey: key, targetCount } = parseInput(topUpSchema, input);
+  const poolDoc = await deps.firestore.collection(POOLS).doc(key).get();
+  const params = poolDoc.exists ? poolDoc.get('params') : undefined;
+  if (!params) throw new NotFoundError(`No pool ${key}`);
+  return acceptGenerationRequest(deps, uid, { pool: params, targetCount });
+}
