@@ -2,6 +2,7 @@
 // Domain code from the built functions/lib against the bench stack's Postgres, Firestore and Cloud
 // Tasks emulator. Sections run in sequence; QF_SCALE_ONLY=a,b runs some of them.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -80,7 +81,102 @@ async function statusJoins({ db, firestore, log }) {
   ];
 }
 
-const SECTIONS = { statusJoins };
+/** A provider stand-in answering every request after `delayMs`, counting calls (TMDB's shape). */
+async function slowUpstream(delayMs) {
+  const counts = { calls: 0, inFlight: 0, maxInFlight: 0 };
+  const results = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, title: `Movie ${i + 1}`, poster_path: null, release_date: '2024-05-01', vote_average: 7 }));
+  const server = http.createServer((request, response) => {
+    counts.calls += 1;
+    counts.inFlight += 1;
+    counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight);
+    setTimeout(() => {
+      counts.inFlight -= 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ page: 1, total_results: 20, results }));
+    }, delayMs);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, counts, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+}
+
+function benchProviders(origin, extra = {}) {
+  const { createProviders } = lib('discovery/providers/index.js');
+  return createProviders({
+    timeoutMs: 10_000,
+    maxRetryAfterSeconds: 2,
+    tmdb: { baseUrl: `${origin}/tmdb`, apiToken: 'bench' },
+    jikan: { baseUrl: `${origin}/jikan` },
+    rawg: { baseUrl: `${origin}/rawg`, apiKey: 'bench' },
+    igdb: { baseUrl: `${origin}/igdb`, tokenUrl: `${origin}/twitch`, clientId: 'bench', clientSecret: 'bench' },
+    deezer: { baseUrl: `${origin}/deezer` },
+    itunes: { baseUrl: `${origin}/itunes`, country: 'us' },
+    ...extra,
+  });
+}
+
+/** 50 distinct keys miss at once against a 1.5 s upstream on a pool of 10; hits on other keys go on. */
+async function discoveryMisses({ stack, log }) {
+  const { Pool } = require('pg');
+  const { DiscoveryService } = lib('discovery/service.js');
+  const upstream = await slowUpstream(1_500);
+  const db = new Pool({ connectionString: stack.databaseUrl, max: 10 });
+  try {
+    const providers = benchProviders(upstream.origin);
+    // The real TMDB provider and HTTP client, with 50 made-up periods so 50 distinct keys exist.
+    const periods = Array.from({ length: 50 }, (_, i) => `bench${i}`);
+    providers.tmdb = Object.assign(Object.create(Object.getPrototypeOf(providers.tmdb)), providers.tmdb, {
+      catalogue: { ...providers.tmdb.catalogue, trending: { categories: ['movie'], periods } },
+    });
+    const service = new DiscoveryService({ db, providers, mode: 'hybrid', log: () => {}, statsFlushIntervalMs: 600_000 });
+    await db.query(`DELETE FROM discovery_cache WHERE cache_key LIKE 'tmdb:trending:movie:bench%'`);
+    const hitKeys = [{ provider: 'tmdb', endpoint: 'popular', category: 'movie' }, { provider: 'tmdb', endpoint: 'popular', category: 'tv' }, { provider: 'tmdb', endpoint: 'upcoming', category: 'movie' }];
+    for (const key of hitKeys) await service.get(key);
+    const hits = async (stop) => {
+      const samples = [];
+      await Promise.all(Array.from({ length: 4 }, async (_, worker) => {
+        for (let i = worker; !stop(samples.length); i += 4) {
+          const t0 = performance.now();
+          const reply = await service.get(hitKeys[i % hitKeys.length]);
+          if (!reply.cached) throw new Error('a hit went upstream');
+          samples.push(performance.now() - t0);
+        }
+      }));
+      return samples;
+    };
+    await hits((n) => n >= 400); // warm-up
+    const idle = await hits((n) => n >= 2000);
+    // Connections checked out while many upstream calls are in flight: with a connection held per
+    // miss this would be the whole pool.
+    let inUseMax = 0;
+    let inFlightMax = 0;
+    const calls0 = upstream.counts.calls;
+    let missesDone = false;
+    const missStarted = performance.now();
+    const misses = Promise.all(periods.map((period) => service.get({ provider: 'tmdb', endpoint: 'trending', category: 'movie', period }))).finally(() => { missesDone = true; });
+    const probe = setInterval(() => {
+      if (upstream.counts.inFlight < 20) return;
+      inFlightMax = Math.max(inFlightMax, upstream.counts.inFlight);
+      inUseMax = Math.max(inUseMax, db.totalCount - db.idleCount);
+    }, 2);
+    const busy = await hits(() => missesDone);
+    const replies = await misses;
+    clearInterval(probe);
+    const missSeconds = (performance.now() - missStarted) / 1000;
+    const fresh = replies.filter((r) => !r.cached && !r.stale).length;
+    const idleP99 = percentile(idle, 99);
+    const busyP99 = percentile(busy, 99);
+    log(`discovery: 50 misses (${fresh} fetched, ${upstream.counts.calls - calls0} upstream calls, ${upstream.counts.maxInFlight} at once) in ${missSeconds.toFixed(1)} s; hits p99 ${busyP99.toFixed(2)} ms during (${busy.length} hits), ${idleP99.toFixed(2)} ms idle; at most ${inUseMax} connections in use while ${inFlightMax} upstream calls were in flight`);
+    return [
+      { name: 'discovery hit p99 while 50 distinct keys miss (1.5 s upstream, pool of 10)', value: busyP99, unit: 'ms', baseline: 'hit p99, idle, same pool', baselineValue: idleP99, target: '≤ 2× baseline', met: busyP99 <= 2 * idleP99 && fresh === 50 },
+      { name: 'discovery: pooled connections in use while ≥ 20 upstream calls are in flight (max)', value: inUseMax, unit: 'connections', baseline: 'upstream calls in flight at once (max)', baselineValue: inFlightMax, target: '< pool (10) with all 50 calls in flight', met: inUseMax < 10 && inFlightMax === 50 },
+    ];
+  } finally {
+    await db.end();
+    await upstream.close();
+  }
+}
+
+const SECTIONS = { statusJoins, discoveryMisses };
 
 export async function run({ stack, log }) {
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
