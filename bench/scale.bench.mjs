@@ -85,13 +85,16 @@ async function statusJoins({ db, firestore, log }) {
 async function slowUpstream(delayMs) {
   const counts = { calls: 0, inFlight: 0, maxInFlight: 0 };
   const results = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, title: `Movie ${i + 1}`, poster_path: null, release_date: '2024-05-01', vote_average: 7 }));
+  const jikan = { data: Array.from({ length: 20 }, (_, i) => ({ mal_id: i + 1, title: `Anime ${i + 1}`, score: 8 })) };
   const server = http.createServer((request, response) => {
     counts.calls += 1;
+    (counts.at ??= []).push(performance.now());
     counts.inFlight += 1;
     counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight);
     setTimeout(() => {
       counts.inFlight -= 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ page: 1, total_results: 20, results }));
+      const body = request.url?.startsWith('/jikan') ? jikan : { page: 1, total_results: 20, results };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     }, delayMs);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -176,7 +179,43 @@ async function discoveryMisses({ stack, log }) {
   }
 }
 
-const SECTIONS = { statusJoins, discoveryMisses };
+/** 4 instances (separate pools and providers) asking Jikan at once: together within its 3/s. */
+async function providerRate({ stack, log }) {
+  const { Pool } = require('pg');
+  const { MemoryProviderLimits, PostgresProviderLimits } = lib('discovery/providerLimits.js');
+  const upstream = await slowUpstream(0);
+  const pools = [];
+  const scope = `bench-${randomBytes(3).toString('hex')}-`;
+  const rateOf = async (limitsFor) => {
+    upstream.counts.at = [];
+    const instances = Array.from({ length: 4 }, () => {
+      const db = new Pool({ connectionString: stack.databaseUrl, max: 2 });
+      pools.push(db);
+      return benchProviders(upstream.origin, { limits: limitsFor(db) });
+    });
+    await Promise.all(instances.flatMap((providers) => ['anime', 'manga', 'anime'].map((category) => providers.jikan.fetchFeed({ provider: 'jikan', endpoint: 'popular', category, period: null }))));
+    const at = [...upstream.counts.at].sort((a, b) => a - b);
+    // The busiest second: most requests in any 1 s window.
+    let peak = 0;
+    for (let i = 0; i < at.length; i += 1) peak = Math.max(peak, at.filter((t) => t >= at[i] && t < at[i] + 1000).length);
+    return { rate: (at.length - 1) / ((at.at(-1) - at[0]) / 1000), peak, requests: at.length };
+  };
+  try {
+    const shared = await rateOf((db) => new PostgresProviderLimits(db, scope));
+    const alone = await rateOf(() => new MemoryProviderLimits());
+    log(`provider rate: 4 instances × 3 Jikan requests: shared limits ${shared.rate.toFixed(2)}/s (busiest second ${shared.peak}), per-instance ${alone.rate.toFixed(2)}/s (busiest second ${alone.peak})`);
+    await pools[0].query('DELETE FROM discovery_provider_limits WHERE limiter LIKE $1', [`${scope}%`]);
+    return [
+      { name: 'Jikan requests in the busiest second, 4 instances × 3 requests (shared limits)', value: shared.peak, unit: 'requests', baseline: 'per-instance limits (before)', baselineValue: alone.peak, target: '≤ 3 (Jikan: 3/s)', met: shared.peak <= 3 && shared.requests === 12 },
+      { name: 'Jikan request rate, 4 instances together (shared limits)', value: shared.rate, unit: 'req/s', baseline: 'per-instance limits (before)', baselineValue: alone.rate, target: '≤ 3/s', met: shared.rate <= 3 },
+    ];
+  } finally {
+    await Promise.all(pools.map((db) => db.end()));
+    await upstream.close();
+  }
+}
+
+const SECTIONS = { statusJoins, discoveryMisses, providerRate };
 
 export async function run({ stack, log }) {
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
