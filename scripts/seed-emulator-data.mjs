@@ -10,6 +10,7 @@ import { stopAll, stopAllOnExit } from './lib/processes.mjs';
 export const DEMO_ACCOUNTS = [
   { uid: 'demo-player', email: 'player@example.com', password: 'player-password', displayName: 'Demo Player' },
   { uid: 'demo-admin', email: 'admin@example.com', password: 'admin-password', displayName: 'Demo Admin', claims: { admin: true } },
+  { uid: 'demo-viewer', email: 'viewer@example.com', password: 'viewer-password', displayName: 'Demo Viewer', claims: { viewer: true } },
 ];
 
 stopAllOnExit();

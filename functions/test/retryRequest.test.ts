@@ -8,8 +8,9 @@ type Accepted = { requestKey: string; poolKey: string; status: string; created: 
 
 let player: SignedIn;
 let admin: SignedIn;
+let viewer: SignedIn;
 beforeAll(async () => {
-  [player, admin] = await Promise.all([signUp(), signIn('admin@example.com', 'admin-password')]);
+  [player, admin, viewer] = await Promise.all([signUp(), signIn('admin@example.com', 'admin-password'), signIn('viewer@example.com', 'viewer-password')]);
 });
 afterAll(closeTestClients);
 
@@ -44,6 +45,24 @@ describe('retryRequest (admin)', () => {
     expect(await callFunction('retryRequest', { requestKey: 'a'.repeat(64) })).toMatchObject({ ok: false, status: 'UNAUTHENTICATED' });
     expect(await callFunction('retryRequest', { requestKey: 'a'.repeat(64) }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
     expect(await callFunction('retryRequest', { requestKey: 'nope' }, admin)).toMatchObject({ ok: false, status: 'INVALID_ARGUMENT' });
+  });
+
+  test('is refused to a read-only viewer, and every admin call leaves an audit row', async () => {
+    const { accepted } = await failedRequest();
+    expect(await callFunction('retryRequest', { requestKey: accepted.requestKey }, viewer)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    const status = await testDb().query('SELECT status FROM generation_requests WHERE request_key = $1', [accepted.requestKey]);
+    expect(status.rows[0].status).toBe('failed');
+
+    await callOrThrow('retryRequest', { requestKey: accepted.requestKey }, admin);
+    const missing = 'b'.repeat(64);
+    await callFunction('retryRequest', { requestKey: missing }, admin);
+    const audit = await testDb().query(
+      `SELECT actor_uid, actor_email, outcome, error, params FROM admin_actions WHERE action = 'retryRequest' AND target = ANY($1) ORDER BY id`,
+      [[accepted.requestKey, missing]],
+    );
+    expect(audit.rows.map((row) => row.outcome)).toEqual(['ok', 'error']);
+    expect(audit.rows[0]).toMatchObject({ actor_uid: admin.uid, actor_email: 'admin@example.com', params: { requestKey: accepted.requestKey } });
+    expect(audit.rows[1].error).toMatch(/NotFound/);
   });
 });
 
@@ -91,5 +110,7 @@ describe('generationStats (admin)', () => {
     expect(stats.tokensToday).toBeGreaterThan(0);
     expect(stats.latestErrors.find((e) => e.requestKey === accepted.requestKey)?.error).toMatch(/model refused/);
     expect(await callFunction('generationStats', {}, player)).toMatchObject({ ok: false, status: 'PERMISSION_DENIED' });
+    // Read-only viewers see the same figures.
+    expect(await callFunction('generationStats', {}, viewer)).toMatchObject({ ok: true });
   });
 });

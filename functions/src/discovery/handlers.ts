@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { discoveryService } from '../config/discoveryDependencies';
 import { dependencies } from '../config/dependencies';
 import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
-import { requireUid, toHttpsError } from '../shared/httpsErrors';
+import { audited } from '../admin/audit';
+import { requireRole, requireUid, toHttpsError } from '../shared/httpsErrors';
+import { getPostgresPool } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
 import { EXPIRED_REFRESH_CRON, PURGE_CRON, REFRESH_SCHEDULE } from './schedule';
@@ -27,12 +29,6 @@ async function withDiscoveryErrors<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toDiscoveryHttpsError(error);
   }
-}
-
-function requireAdmin(auth: { uid?: string; token?: Record<string, unknown> } | undefined): string {
-  const uid = requireUid(auth);
-  if (auth?.token?.admin !== true) throw new HttpsError('permission-denied', 'Admins only.');
-  return uid;
 }
 
 const options = { secrets: DISCOVERY_SECRETS, concurrency: 80 };
@@ -67,7 +63,7 @@ export const discoveryFeed = onRequest(options, async (request, response) => {
 });
 
 export const discoveryStats = onCall(options, async (request) => {
-  requireAdmin(request.auth);
+  requireRole(request.auth, 'viewer');
   return withDiscoveryErrors(() => discoveryService().stats());
 });
 
@@ -77,11 +73,13 @@ const refreshNowSchema = z
   .refine((input) => (input.key === undefined) !== (input.provider === undefined), { message: 'give exactly one of key or provider' });
 
 export const refreshDiscoveryNow = onCall({ ...options, timeoutSeconds: 300 }, async (request) => {
-  requireAdmin(request.auth);
+  const actor = requireRole(request.auth, 'admin');
   return withDiscoveryErrors(async () => {
     const target = parseInput(refreshNowSchema, request.data);
-    const { outcomes, ...summary } = await discoveryService().refreshNow(target);
-    return { ...summary, outcomes };
+    return audited(getPostgresPool(DATABASE_URL.value()), actor, 'refreshDiscoveryNow', { target: target.key ?? target.provider, params: target }, async () => {
+      const { outcomes, ...summary } = await discoveryService().refreshNow(target);
+      return { ...summary, outcomes };
+    });
   });
 });
 

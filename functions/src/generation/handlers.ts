@@ -5,7 +5,8 @@ import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { z } from 'zod';
 import { dependencies } from '../config/dependencies';
 import { DATABASE_URL, OPENAI_API_KEY } from '../config/params';
-import { requireAdmin, requireUid, withHttpsErrors } from '../shared/httpsErrors';
+import { audited } from '../admin/audit';
+import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
 import { getGenerationStats } from './queries/getGenerationStats';
 import { retryGenerationRequest } from './retryGenerationRequest';
@@ -50,11 +51,15 @@ export const sweepGenerationRequestsJob = onSchedule(
 );
 
 export const retryRequest = onCall({ secrets: [DATABASE_URL] }, async (request) => {
-  requireAdmin(request.auth);
-  return withHttpsErrors(() => retryGenerationRequest(dependencies(), request.data));
+  const actor = requireRole(request.auth, 'admin');
+  return withHttpsErrors(() => {
+    const deps = dependencies();
+    const target = typeof request.data?.requestKey === 'string' ? request.data.requestKey : undefined;
+    return audited(deps.db, actor, 'retryRequest', { target, params: request.data }, () => retryGenerationRequest(deps, request.data));
+  });
 });
 
 export const generationStats = onCall({ secrets: [DATABASE_URL] }, async (request) => {
-  requireAdmin(request.auth);
+  requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => getGenerationStats(dependencies().db));
 });

@@ -21,6 +21,11 @@ export type PoolCacheOptions = {
 export const IDS_TTL_BOUNDS_MS = [5 * 60_000, 30 * 60_000] as const;
 export const QUESTIONS_TTL_BOUNDS_MS = [30 * 60_000, 180 * 60_000] as const;
 
+/** Only active questions are dealt; absent means active (pools written before states existed). */
+export function isDealable(question: Pick<StoredQuestion, 'state'>): boolean {
+  return question.state === undefined || question.state === 'active';
+}
+
 // Every cache of this process, so a pool write here invalidates what draws here would serve.
 const liveCaches = new Set<PoolCache>();
 
@@ -58,7 +63,8 @@ export class PoolCache {
         const version = this.versions.get(poolKey) ?? 0;
         const pool = await this.reader.wholePool(poolKey);
         for (const question of pool) this.questions.set(questionKey(poolKey, question.id), question);
-        const ids = pool.map((question) => question.id);
+        // Flagged and removed questions stay readable (answers to what was dealt) but are never dealt.
+        const ids = pool.filter(isDealable).map((question) => question.id);
         // Written while we read: answer this caller, but let the next draw read again.
         if ((this.versions.get(poolKey) ?? 0) !== version) queueMicrotask(() => this.ids.delete(poolKey));
         return ids;
@@ -68,7 +74,7 @@ export class PoolCache {
   }
 
   async poolIds(poolKey: string): Promise<readonly string[]> {
-    return (await this.ids.fetch(poolKey)) ?? (await this.reader.wholePool(poolKey)).map((question) => question.id);
+    return (await this.ids.fetch(poolKey)) ?? (await this.reader.wholePool(poolKey)).filter(isDealable).map((question) => question.id);
   }
 
   /** The questions with these ids, in that order; ids that do not exist are left out. */

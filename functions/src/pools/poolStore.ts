@@ -2,13 +2,21 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { PoolParams } from '../generation/poolParams';
 import type { Question } from '../questions/question';
 import { notifyPoolWritten, type PoolReader } from './poolCache';
+import type { QuestionState } from './questionState';
 
 export const POOLS = 'question_pools';
 export const ITEMS = 'items';
 
-export type StoredQuestion = Question & { id: string };
+export type StoredQuestion = Question & { id: string; state?: QuestionState };
 
-export type PoolItem = Question & { requestKey: string; createdAt: string };
+export type PoolItem = Question & {
+  requestKey: string;
+  createdAt: string;
+  state?: QuestionState;
+  stateReason?: string | null;
+  stateBy?: string;
+  stateAt?: string;
+};
 
 export function poolItems(db: Firestore, poolKey: string) {
   return db.collection(POOLS).doc(poolKey).collection(ITEMS);
@@ -42,6 +50,7 @@ function toStoredQuestion(id: string, data: PoolItem): StoredQuestion {
     difficulty: data.difficulty,
     source: data.source,
     model: data.model,
+    ...(data.state ? { state: data.state } : {}),
   };
 }
 
@@ -61,9 +70,11 @@ export async function writePoolQuestions(
   const items = poolItems(db, input.poolKey);
   const writer = db.bulkWriter();
   writer.onWriteError((error) => error.failedAttempts < 5);
-  for (const { id, ...question } of input.questions) {
+  for (const { id, state: _ignored, ...question } of input.questions) {
     const item: PoolItem = { ...question, requestKey: input.requestKey, createdAt: input.generatedAt };
-    void writer.set(items.doc(id), item);
+    // Merge: a question's content is its id, so rewriting it changes nothing but must keep its state
+    // (a removed question written again by a replayed task stays removed).
+    void writer.set(items.doc(id), item, { merge: true });
   }
   await writer.close();
   // This instance's draw caches must not serve the pool as it was before this write.

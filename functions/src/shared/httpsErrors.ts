@@ -26,6 +26,25 @@ export async function withHttpsErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+export type AdminRole = 'viewer' | 'admin';
+
+/**
+ * Console roles from custom claims: `admin: true` may do everything, `viewer: true` may only read.
+ * Reads ask for 'viewer', actions for 'admin'; every callable checks for itself.
+ */
+export function requireRole(
+  auth: { uid?: string; token?: Record<string, unknown> } | undefined,
+  role: AdminRole,
+): { uid: string; email?: string } {
+  const uid = requireUid(auth);
+  const isAdmin = auth?.token?.['admin'] === true;
+  const isViewer = auth?.token?.['viewer'] === true;
+  if (role === 'admin' && !isAdmin) throw new HttpsError('permission-denied', isViewer ? 'Read-only account: admins only.' : 'Admins only.');
+  if (role === 'viewer' && !isAdmin && !isViewer) throw new HttpsError('permission-denied', 'Admins and viewers only.');
+  const email = auth?.token?.['email'];
+  return typeof email === 'string' ? { uid, email } : { uid };
+}
+
 /** Admin views and actions need the custom claim `admin`. */
 export function requireAdmin(auth: { uid?: string; token?: Record<string, unknown> } | undefined): string {
   const uid = requireUid(auth);
