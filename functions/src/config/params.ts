@@ -100,3 +100,10 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
   default: 3600,
   description: 'How long an instance keeps a cached question (clamped to 1800–10800); questions never change.',
 });
+
+// Per-user rate limits (token buckets): calls per minute, which is also the burst a full bucket allows.
+export const RATE_DRAWS_PER_MINUTE = defineInt('RATE_DRAWS_PER_MINUTE', { default: 60, description: 'drawQuestions calls per user per minute.' });
+export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'checkAnswers calls per user per minute.' });
+export const RATE_DISCOVERY_PER_MINUTE = defineInt('RATE_DISCOVERY_PER_MINUTE', { default: 60, description: 'getDiscovery calls per user per minute.' });
+export const RATE_FRESH_ACCOUNT_HOURS = defineInt('RATE_FRESH_ACCOUNT_HOURS', { default: 24, description: 'Accounts younger than this get the fresh-account allowance.' });
+export const RATE_FRESH_ACCOUNT_PERCENT = defineInt('RATE_FRESH_ACCOUNT_PERCENT', { default: 25, description: 'Share of the allowance (percent) a fresh account gets.' });
