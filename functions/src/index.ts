@@ -3,3 +3,4 @@ export { requestGeneration, generateQuestionPool, retryRequest, generationStats 
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './pools/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
+export { purgeOldRecordsJob as purgeOldRecords } from './retention/handlers';

@@ -107,3 +107,8 @@ export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { de
 export const RATE_DISCOVERY_PER_MINUTE = defineInt('RATE_DISCOVERY_PER_MINUTE', { default: 60, description: 'getDiscovery calls per user per minute.' });
 export const RATE_FRESH_ACCOUNT_HOURS = defineInt('RATE_FRESH_ACCOUNT_HOURS', { default: 24, description: 'Accounts younger than this get the fresh-account allowance.' });
 export const RATE_FRESH_ACCOUNT_PERCENT = defineInt('RATE_FRESH_ACCOUNT_PERCENT', { default: 25, description: 'Share of the allowance (percent) a fresh account gets.' });
+
+// Retention of the tables that grow with traffic (purged daily by purgeOldRecords).
+export const RETENTION_ATTEMPTS_DAYS = defineInt('RETENTION_ATTEMPTS_DAYS', { default: 90, description: 'Days generation_attempts rows are kept.' });
+export const RETENTION_USAGE_DAYS = defineInt('RETENTION_USAGE_DAYS', { default: 400, description: 'Days usage_daily counters are kept.' });
+export const RETENTION_AUDIT_DAYS = defineInt('RETENTION_AUDIT_DAYS', { default: 365, description: 'Days admin_actions audit rows are kept.' });
