@@ -61,7 +61,7 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown)
   };
   if (ids.length < request.count) {
     // A short pool is being filled (by this request or another): poolIds above sees the fill
-    // through the pool's count, so the draw after "done" gets the new questions.
+    // through the pool's count within about a second, so a draw after "done" gets the new questions.
     try {
       const accepted = await acceptGenerationRequest(deps, uid, {
         pool: request.pool,
