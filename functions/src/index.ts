@@ -9,3 +9,4 @@ export {
   adminOverview, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
   adminSetQuestionState, adminTopUpPool, adminQueueStatus, adminQueueControl, adminListDiscovery, adminGetDiscoveryEntry, adminListAudit,
 } from './admin/handlers';
+export { purgeOldRecordsJob as purgeOldRecords } from './retention/handlers';

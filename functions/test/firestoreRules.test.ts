@@ -20,8 +20,10 @@ beforeAll(async () => {
     const db = context.firestore();
     await setDoc(doc(db, 'question_pools', pool), { count: 1 });
     await setDoc(doc(db, 'question_pools', pool, 'items', 'q1'), { prompt: 'p', choices: ['a', 'b'], answerIndex: 0 });
-    await setDoc(doc(db, 'generation_status', `mine-${run}`), { status: 'running', requesters: ['alice'] });
-    await setDoc(doc(db, 'generation_status', `theirs-${run}`), { status: 'running', requesters: ['bob'] });
+    await setDoc(doc(db, 'generation_status', `mine-${run}`), { status: 'running' });
+    await setDoc(doc(db, 'generation_status', `mine-${run}`, 'requesters', 'alice'), { at: 1 });
+    await setDoc(doc(db, 'generation_status', `theirs-${run}`), { status: 'running' });
+    await setDoc(doc(db, 'generation_status', `theirs-${run}`, 'requesters', 'bob'), { at: 1 });
     await setDoc(doc(db, 'draw_memory', `alice_${run}`), { uid: 'alice', seen: ['q1'] });
     await setDoc(doc(db, 'quotas', `alice-${run}`), { used: 1 });
     await setDoc(doc(db, 'generation_batches', `batch-${run}`), { total: 3 });
@@ -48,7 +50,11 @@ describe('firestore.rules', () => {
     await assertSucceeds(getDoc(doc(alice, 'generation_status', `mine-${run}`)));
     await assertFails(getDoc(doc(alice, 'generation_status', `theirs-${run}`)));
     await assertFails(getDocs(collection(alice, 'generation_status')));
-    await assertFails(setDoc(doc(alice, 'generation_status', `mine-${run}`), { status: 'done', requesters: ['alice'] }));
+    await assertFails(setDoc(doc(alice, 'generation_status', `mine-${run}`), { status: 'done' }));
+    // The requester documents are server-only: nobody lists them, nor adds themselves to another's request.
+    await assertFails(getDoc(doc(alice, 'generation_status', `mine-${run}`, 'requesters', 'alice')));
+    await assertFails(getDocs(collection(alice, 'generation_status', `theirs-${run}`, 'requesters')));
+    await assertFails(setDoc(doc(alice, 'generation_status', `theirs-${run}`, 'requesters', 'alice'), { at: 1 }));
     await assertFails(getDoc(doc(env.unauthenticatedContext().firestore(), 'generation_status', `mine-${run}`)));
     // Not created yet: readable (empty), so a listener can attach before the request is made.
     await assertSucceeds(getDoc(doc(alice, 'generation_status', `future-${run}`)));

@@ -4,7 +4,7 @@ import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebas
 import { generationRequestSchema, requestKeyOf } from '../src/generation/poolParams';
 import { mirrorStatus, STATUS_MIN_INTERVAL_MS } from '../src/generation/statusMirror';
 import { callOrThrow, signUp } from './support/client';
-import { uniquePool } from './support/pools';
+import { statusRequesters, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testFirestore, testStack } from './support/stack';
 
 const apps: FirebaseApp[] = [];
@@ -59,7 +59,9 @@ describe('generation_status', () => {
     expect(accepted.requestKey).toBe(requestKey);
     const final = await done;
     expect(seen).toEqual(['pending', 'running', 'done']);
-    expect(final).toMatchObject({ status: 'done', generated: 12, target: 12, poolSize: 12, error: null, requesters: [player.uid] });
+    expect(final).toMatchObject({ status: 'done', generated: 12, target: 12, poolSize: 12, error: null });
+    expect(final).not.toHaveProperty('requesters');
+    expect(await statusRequesters(requestKey)).toEqual([player.uid]);
   });
 
   test('another signed-in user cannot listen to someone else\'s request', async () => {
@@ -72,6 +74,27 @@ describe('generation_status', () => {
       const unsubscribe = onSnapshot(doc(db, 'generation_status', accepted.requestKey), () => { unsubscribe(); resolve({ code: 'no-error' }); }, resolve);
     });
     expect(error.code).toBe('permission-denied');
+  });
+
+  test('a player joining an existing request may read its status, and the join does not write the status document', async () => {
+    const owner = await signUp();
+    const request = { pool: uniquePool(), targetCount: 3 };
+    const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', request, owner);
+    await waitForStatus(accepted.requestKey);
+    const ref = testFirestore().collection('generation_status').doc(accepted.requestKey);
+    const before = await ref.get();
+    const email = `joiner-${Date.now()}@example.com`;
+    const joiner = await signUp(email);
+    const db = await clientAs(email);
+    const read = () => new Promise<{ code?: string; status?: string }>((resolve) => {
+      const unsubscribe = onSnapshot(doc(db, 'generation_status', accepted.requestKey), (snapshot) => { unsubscribe(); resolve({ status: snapshot.data()?.status }); }, resolve);
+    });
+    expect((await read()).code).toBe('permission-denied');
+    await expect(callOrThrow('requestGeneration', request, joiner)).resolves.toMatchObject({ created: false, status: 'done' });
+    expect(await read()).toEqual({ status: 'done' });
+    const after = await ref.get();
+    expect(after.updateTime!.isEqual(before.updateTime!)).toBe(true);
+    expect(new Set(await statusRequesters(accepted.requestKey))).toEqual(new Set([owner.uid, joiner.uid]));
   });
 
   test('updates arriving faster than once a second are merged into one write, the last one kept', async () => {

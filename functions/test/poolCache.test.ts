@@ -11,7 +11,7 @@ afterAll(closeTestClients);
 /** The real Firestore reader, counting the documents it reads. */
 function countingReader() {
   const real = firestorePoolReader(testFirestore());
-  const counts = { documents: 0, poolQueries: 0 };
+  const counts = { documents: 0, poolQueries: 0, countReads: 0 };
   const reader: PoolReader = {
     wholePool: async (poolKey) => {
       counts.poolQueries++;
@@ -22,6 +22,10 @@ function countingReader() {
     question: async (poolKey, id) => {
       counts.documents++;
       return real.question(poolKey, id);
+    },
+    poolCount: async (poolKey) => {
+      counts.countReads++;
+      return real.poolCount!(poolKey);
     },
   };
   return { reader, counts };
@@ -48,7 +52,7 @@ describe('pool cache', () => {
       const picked = Array.from({ length: 10 }, (_, i) => ids[(draw * 10 + i * 7) % ids.length]!);
       expect(await cache.questionsOf(poolKey, picked)).toHaveLength(10);
     }
-    expect(counts).toEqual({ documents: 200, poolQueries: 1 });
+    expect(counts).toEqual({ documents: 200, poolQueries: 1, countReads: 0 });
     cache.close();
   });
 
@@ -66,6 +70,31 @@ describe('pool cache', () => {
     expect(counts.documents - before).toBe(1);
     cache.close();
     other.close();
+  });
+
+  test('1,000 draws of 10 from an 8-question pool read it once, then only its count about once a second', async () => {
+    const { poolKey, params } = await storedPool(8, 'world');
+    const { reader, counts } = countingReader();
+    const cache = new PoolCache(reader, { idsTtlMs: minutes(10), questionsTtlMs: minutes(60), shortRecheckMs: 300 });
+    const started = Date.now();
+    for (let draw = 0; draw < 1000; draw++) {
+      const ids = await cache.poolIds(poolKey, 10);
+      expect(await cache.questionsOf(poolKey, ids)).toHaveLength(8);
+    }
+    const elapsed = Date.now() - started;
+    expect(counts.poolQueries).toBe(1);
+    expect(counts.documents).toBe(8);
+    expect(counts.countReads).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 300));
+
+    // Another instance tops the pool up (no invalidation reaches this process): seen within the recheck interval.
+    const more = await new FactsGenerator().generate({ params, count: 12, excludeIds: new Set() });
+    const pool = testFirestore().collection('question_pools').doc(poolKey);
+    await Promise.all(more.questions.map((q) => pool.collection('items').doc(questionIdOf(q.prompt)).set({ ...q, requestKey: 'other', createdAt: new Date().toISOString() })));
+    await pool.set({ count: (await pool.collection('items').count().get()).data().count }, { merge: true });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await cache.poolIds(poolKey, 10)).length).toBeGreaterThanOrEqual(10);
+    expect(counts.poolQueries).toBe(2);
+    cache.close();
   });
 
   test('a pool this process just extended is not served stale', async () => {

@@ -1,6 +1,6 @@
 import { GENERATION_STATUS } from '../src/generation/statusMirror';
 import { callFunction, callOrThrow, signUp, type SignedIn } from './support/client';
-import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
+import { poolItemSnapshots, statusRequesters, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb, testFirestore } from './support/stack';
 import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
 
@@ -32,7 +32,8 @@ describe('requestGeneration', () => {
     const final = await waitForStatus(requestKey);
     expect(final.status).toBe('done');
     expect(final.generated).toBe(25);
-    expect(new Set(final.requesters)).toEqual(new Set(players.map((p) => p.uid)));
+    expect(new Set(await statusRequesters(requestKey))).toEqual(new Set(players.map((p) => p.uid)));
+    expect(final).not.toHaveProperty('requesters');
 
     const rows = await rowsForPool(replies[0]!.poolKey);
     expect(rows).toHaveLength(1);

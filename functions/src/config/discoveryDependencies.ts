@@ -1,4 +1,5 @@
 import { logger } from 'firebase-functions';
+import { PostgresProviderLimits } from '../discovery/providerLimits';
 import { createProviders } from '../discovery/providers';
 import { CACHE_MODES, DiscoveryService, type CacheMode } from '../discovery/service';
 import { getPostgresPool } from '../shared/postgres';
@@ -30,14 +31,19 @@ export function discoveryService(): DiscoveryService {
   if (service) return service;
   const mode = CACHE_MODE.value();
   if (!CACHE_MODES.includes(mode as CacheMode)) throw new Error(`CACHE_MODE must be one of ${CACHE_MODES.join(', ')}, not "${mode}"`);
+  const db = getPostgresPool(DATABASE_URL.value());
+  // Provider spacing, blocks and IGDB's token are shared by every instance through Postgres.
+  const shared = new PostgresProviderLimits(db);
   service = new DiscoveryService({
-    db: getPostgresPool(DATABASE_URL.value()),
+    db,
     mode: mode as CacheMode,
     statsFlushIntervalMs: DISCOVERY_STATS_FLUSH_SECONDS.value() * 1000,
     log: (entry) => logger.info(String(entry.event ?? 'discovery'), entry),
     providers: createProviders({
       timeoutMs: DISCOVERY_UPSTREAM_TIMEOUT_MS.value(),
       maxRetryAfterSeconds: DISCOVERY_MAX_RETRY_AFTER_SECONDS.value(),
+      limits: shared,
+      tokens: shared,
       tmdb: { baseUrl: TMDB_BASE_URL.value(), apiToken: TMDB_API_TOKEN.value() },
       jikan: { baseUrl: JIKAN_BASE_URL.value() },
       rawg: { baseUrl: RAWG_BASE_URL.value(), apiKey: RAWG_API_KEY.value() },

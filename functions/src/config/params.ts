@@ -115,3 +115,14 @@ export const MODEL_PRICES = defineString('MODEL_PRICES', {
 // Admin console (issue #9): what a token costs, for "cost today" beside the budget.
 export const MODEL_PRICE_IN_USD_PER_MTOK = defineString('MODEL_PRICE_IN_USD_PER_MTOK', { default: '0.15', description: 'USD per million input tokens of OPENAI_MODEL.' });
 export const MODEL_PRICE_OUT_USD_PER_MTOK = defineString('MODEL_PRICE_OUT_USD_PER_MTOK', { default: '0.60', description: 'USD per million output tokens of OPENAI_MODEL.' });
+// Per-user rate limits (token buckets): calls per minute, which is also the burst a full bucket allows.
+export const RATE_DRAWS_PER_MINUTE = defineInt('RATE_DRAWS_PER_MINUTE', { default: 60, description: 'drawQuestions calls per user per minute.' });
+export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'checkAnswers calls per user per minute.' });
+export const RATE_DISCOVERY_PER_MINUTE = defineInt('RATE_DISCOVERY_PER_MINUTE', { default: 60, description: 'getDiscovery calls per user per minute.' });
+export const RATE_FRESH_ACCOUNT_HOURS = defineInt('RATE_FRESH_ACCOUNT_HOURS', { default: 24, description: 'Accounts younger than this get the fresh-account allowance.' });
+export const RATE_FRESH_ACCOUNT_PERCENT = defineInt('RATE_FRESH_ACCOUNT_PERCENT', { default: 25, description: 'Share of the allowance (percent) a fresh account gets.' });
+
+// Retention of the tables that grow with traffic (purged daily by purgeOldRecords).
+export const RETENTION_ATTEMPTS_DAYS = defineInt('RETENTION_ATTEMPTS_DAYS', { default: 90, description: 'Days generation_attempts rows are kept.' });
+export const RETENTION_USAGE_DAYS = defineInt('RETENTION_USAGE_DAYS', { default: 400, description: 'Days usage_daily counters are kept.' });
+export const RETENTION_AUDIT_DAYS = defineInt('RETENTION_AUDIT_DAYS', { default: 365, description: 'Days admin_actions audit rows are kept.' });

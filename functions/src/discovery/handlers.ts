@@ -4,6 +4,7 @@ import { onSchedule, type ScheduleFunction } from 'firebase-functions/v2/schedul
 import { z } from 'zod';
 import { discoveryService } from '../config/discoveryDependencies';
 import { dependencies } from '../config/dependencies';
+import { rateLimiter } from '../config/rateLimiter';
 import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
 import { requireRole, requireUid, toHttpsError } from '../shared/httpsErrors';
@@ -34,8 +35,11 @@ async function withDiscoveryErrors<T>(work: () => Promise<T>): Promise<T> {
 const options = { secrets: DISCOVERY_SECRETS, concurrency: 80 };
 
 export const getDiscovery = onCall(options, async (request) => {
-  requireUid(request.auth);
-  return withDiscoveryErrors(() => discoveryService().get(request.data));
+  const uid = requireUid(request.auth);
+  return withDiscoveryErrors(async () => {
+    await rateLimiter().take(uid, 'discovery');
+    return discoveryService().get(request.data);
+  });
 });
 
 const HTTP_STATUS: Partial<Record<FunctionsErrorCode, number>> = {

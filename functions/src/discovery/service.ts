@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { InvalidInputError, UnavailableError } from '../shared/errors';
@@ -8,11 +9,12 @@ import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './err
 import type { Providers } from './providers';
 import { discoveryStats } from './queries/discoveryStats';
 import { recordDiscoveryRefreshError } from './queries/recordDiscoveryRefreshError';
+import { acquireDiscoveryFillLease } from './queries/acquireDiscoveryFillLease';
 import { getDiscoveryEntry } from './queries/getDiscoveryEntry';
 import { listDiscoveryKeysByProvider } from './queries/listDiscoveryKeysByProvider';
 import { listExpiredDiscoveryEntries } from './queries/listExpiredDiscoveryEntries';
-import { lockDiscoveryKey } from './queries/lockDiscoveryKey';
 import { purgeUnaccessedDiscoveryEntries } from './queries/purgeUnaccessedDiscoveryEntries';
+import { releaseDiscoveryFillLease } from './queries/releaseDiscoveryFillLease';
 import type { DiscoveryEntry } from './queries/types';
 import { upsertDiscoveryEntry } from './queries/upsertDiscoveryEntry';
 import { EXPIRED_REFRESH_BATCH, PURGE_AFTER_DAYS, scheduledKeys, TTL_HOURS } from './schedule';
@@ -28,6 +30,8 @@ export type DiscoveryServiceDeps = {
   log: (entry: Record<string, unknown>) => void;
   /** How long a miss waits for another instance filling the same key before serving stale. */
   lockTimeoutMs?: number;
+  /** A fill lease left by an instance that died frees itself after this long (longer than any fill). */
+  fillLeaseMs?: number;
   statsFlushIntervalMs?: number;
 };
 
@@ -70,10 +74,12 @@ export class DiscoveryService {
   private readonly flights = new Map<string, Promise<Filled>>();
   private readonly access: AccessStats;
   private readonly lockTimeoutMs: number;
+  private readonly fillLeaseMs: number;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     this.access = new AccessStats(deps.statsFlushIntervalMs ?? 30_000);
     this.lockTimeoutMs = deps.lockTimeoutMs ?? 15_000;
+    this.fillLeaseMs = deps.fillLeaseMs ?? 120_000;
   }
 
   get mode(): CacheMode {
@@ -234,35 +240,33 @@ export class DiscoveryService {
   }
 
   /**
-   * Across instances: under the key's advisory lock, re-read the row; if another instance already
-   * did the work (`doneByOther`), use its row, otherwise call the provider and store the list.
+   * Across instances: whoever takes the key's fill lease re-reads the row and, unless another
+   * instance already did the work (`doneByOther`), calls the provider and stores the list. Every
+   * statement is its own round trip: no pooled connection is held across the upstream call or its
+   * Retry-After sleeps, so misses cannot starve hits of connections. The others poll for the row
+   * (backing off to 250 ms) until the lease frees or `lockTimeoutMs` runs out.
    */
   private async fill(feed: Feed, doneByOther: (row: DiscoveryEntry) => boolean): Promise<Filled> {
     const key = cacheKey(feed);
-    const client = await this.deps.db.connect();
-    let broken: unknown;
-    try {
-      await client.query('BEGIN');
-      await lockDiscoveryKey(client, key, this.lockTimeoutMs);
-      const current = await getDiscoveryEntry(client, key);
-      if (current && doneByOther(current)) {
-        await client.query('COMMIT');
-        return { entry: current, fromUpstream: false };
+    const holder = randomUUID();
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      if (await acquireDiscoveryFillLease(this.deps.db, key, holder, this.fillLeaseMs)) {
+        try {
+          const current = await getDiscoveryEntry(this.deps.db, key);
+          if (current && doneByOther(current)) return { entry: current, fromUpstream: false };
+          const { items, totalResults } = await this.fetchUpstream(feed);
+          const entry = await upsertDiscoveryEntry(this.deps.db, { ...feed, cacheKey: key, items, totalResults, ttlSeconds: TTL_HOURS[feed.endpoint] * 3600 });
+          return { entry, fromUpstream: true };
+        } finally {
+          await releaseDiscoveryFillLease(this.deps.db, key, holder).catch((error: unknown) => this.deps.log({ event: 'discovery.lease.release_failed', key, error: String(error) }));
+        }
       }
-      const { items, totalResults } = await this.fetchUpstream(feed);
-      const entry = await upsertDiscoveryEntry(client, { ...feed, cacheKey: key, items, totalResults, ttlSeconds: TTL_HOURS[feed.endpoint] * 3600 });
-      await client.query('COMMIT');
-      return { entry, fromUpstream: true };
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError;
-      });
-      if ((error as { code?: string }).code === '55P03') {
-        throw new UnavailableError(`${key} is being refreshed by another instance; try again shortly`, { cause: error });
-      }
-      throw error;
-    } finally {
-      client.release(broken instanceof Error ? broken : undefined);
+      const current = await getDiscoveryEntry(this.deps.db, key);
+      if (current && doneByOther(current)) return { entry: current, fromUpstream: false };
+      const left = deadline - Date.now();
+      if (left <= 0) throw new UnavailableError(`${key} is being refreshed by another instance; try again shortly`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
     }
   }
 

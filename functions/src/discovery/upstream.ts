@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { UpstreamError } from './errors';
+import { MemoryProviderLimits, type ProviderLimits } from './providerLimits';
 import type { ProviderName } from './types';
 
 export type UpstreamSettings = {
@@ -14,6 +15,8 @@ export type UpstreamClientOptions = UpstreamSettings & {
   /** Spacing between requests to respect the provider's rate limit (Jikan: about 3 per second). */
   minIntervalMs: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Spacing and blocks; shared across instances when they live in Postgres (default: this client's memory). */
+  limits?: ProviderLimits;
 };
 
 const RETRIES_AFTER_429 = 2;
@@ -23,12 +26,12 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** HTTP to one provider: timeout, per-provider spacing, Retry-After, and typed failures. */
 export class UpstreamClient {
-  private nextSlot = 0;
-  private blockedUntil = 0;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly limits: ProviderLimits;
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.sleep = options.sleep ?? defaultSleep;
+    this.limits = options.limits ?? new MemoryProviderLimits();
   }
 
   get baseUrl(): string {
@@ -47,12 +50,13 @@ export class UpstreamClient {
   async request(url: string, init: RequestInit = {}): Promise<unknown> {
     const { provider, timeoutMs, maxRetryAfterSeconds } = this.options;
     for (let attempt = 0; ; attempt += 1) {
-      const blockedFor = this.blockedUntil - Date.now();
-      if (blockedFor > 0) {
+      const slot = await this.limits.reserve(provider, this.options.minIntervalMs);
+      if (slot.blockedForMs > 0) {
         // The provider asked us to stay away: failing fast keeps a refresh storm off it.
-        throw new UpstreamError(provider, 'rate-limited', `rate limited for another ${Math.ceil(blockedFor / 1000)} s`, 429, Math.ceil(blockedFor / 1000));
+        const seconds = Math.ceil(slot.blockedForMs / 1000);
+        throw new UpstreamError(provider, 'rate-limited', `rate limited for another ${seconds} s`, 429, seconds);
       }
-      await this.waitForSlot();
+      if (slot.waitMs > 0) await this.sleep(slot.waitMs);
       let response: Response;
       let text: string;
       try {
@@ -69,7 +73,7 @@ export class UpstreamClient {
           await this.sleep(retryAfter * 1000);
           continue;
         }
-        this.blockedUntil = Date.now() + retryAfter * 1000;
+        await this.limits.block(provider, retryAfter * 1000);
         throw new UpstreamError(provider, 'rate-limited', `answered ${response.status}, retry after ${retryAfter} s`, response.status, retryAfter);
       }
       if (!response.ok) throw new UpstreamError(provider, 'http', `answered ${response.status}: ${text.slice(0, 200)}`, response.status);
@@ -81,12 +85,6 @@ export class UpstreamClient {
     }
   }
 
-  private async waitForSlot(): Promise<void> {
-    const now = Date.now();
-    const slot = Math.max(now, this.nextSlot);
-    this.nextSlot = slot + this.options.minIntervalMs;
-    if (slot > now) await this.sleep(slot - now);
-  }
 }
 
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -3,7 +3,7 @@ import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
-import { pickGenerator } from '../questions/pickGenerator';
+import { isPaidGenerator, pickGenerator } from '../questions/pickGenerator';
 import { generationRequestSchema, poolKeyOf, requestKeyOf } from './poolParams';
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
@@ -34,9 +34,10 @@ export type AcceptedRequest = {
   created: boolean;
 };
 
-async function overQuotaError(deps: AcceptDeps, uid: string): Promise<ResourceExhaustedError> {
+async function overQuotaError(deps: AcceptDeps, uid: string, paid: boolean): Promise<ResourceExhaustedError> {
   const [user, global] = await Promise.all([getDailyUsage(deps.db, `user:${uid}`), getDailyUsage(deps.db, 'global')]);
   const resetAt = nextUtcMidnight();
+  if (!paid) return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
   if (global.tokens >= deps.quotas.globalDailyTokens) return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
   if (user.tokens >= deps.quotas.userDailyTokens) return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached`, resetAt);
   return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
@@ -58,7 +59,7 @@ export async function enqueueOwned(deps: Pick<AcceptDeps, 'db' | 'queue'>, reque
  */
 export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, input: unknown): Promise<AcceptedRequest> {
   const request = parseInput(generationRequestSchema, input);
-  pickGenerator(deps.generators, request.pool);
+  const paid = isPaidGenerator(pickGenerator(deps.generators, request.pool));
   const poolKey = poolKeyOf(request.pool);
   const requestKey = requestKeyOf(request);
 
@@ -70,8 +71,9 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     maxAttempts: deps.maxAttempts,
     uid,
     quotas: deps.quotas,
+    paid,
   });
-  if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid);
+  if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
 
   if (row.newRequester) {
     // Before the enqueue: the generator's later status writes must land after "pending".

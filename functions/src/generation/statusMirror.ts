@@ -5,21 +5,40 @@ import type { GenerationStatus } from './queries/types';
 // may lag but never runs backwards, because only the generator writes `status` after creation.
 export const GENERATION_STATUS = 'generation_status';
 
+/** Who may read a status: one small document per requester, never a list on the status itself. */
+export const REQUESTERS = 'requesters';
+
+/**
+ * Records `uid` as a requester of the request, and creates its status document if the caller
+ * created the work. A requester is its own document (`generation_status/{key}/requesters/{uid}`):
+ * joining writes nothing to the status document, which stays the same size however many players
+ * ask, and joins never contend on one document. The rules check the requester document with
+ * exists(). Both writes go in one batch, so a listener attached before the status existed sees the
+ * status appear together with its permission to read it.
+ */
 export async function mirrorRequester(
   db: Firestore,
   input: { requestKey: string; poolKey: string; targetCount: number; uid: string; created: boolean },
 ): Promise<void> {
   const doc = db.collection(GENERATION_STATUS).doc(input.requestKey);
-  await doc.set(
-    {
-      requestKey: input.requestKey,
-      poolKey: input.poolKey,
-      target: input.targetCount,
-      requesters: FieldValue.arrayUnion(input.uid),
-      ...(input.created ? { status: 'pending' satisfies GenerationStatus, generated: 0, createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp() } : {}),
-    },
-    { merge: true },
-  );
+  const batch = db.batch();
+  batch.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
+  if (input.created) {
+    batch.set(
+      doc,
+      {
+        requestKey: input.requestKey,
+        poolKey: input.poolKey,
+        target: input.targetCount,
+        status: 'pending' satisfies GenerationStatus,
+        generated: 0,
+        createdAt: FieldValue.serverTimestamp(),
+        updatedAt: FieldValue.serverTimestamp(),
+      },
+      { merge: true },
+    );
+  }
+  await batch.commit();
 }
 
 export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };

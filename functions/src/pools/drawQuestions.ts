@@ -50,7 +50,8 @@ export type DrawDeps = AcceptDeps & { firestore: Firestore; poolCache: PoolCache
 export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown): Promise<DrawResult> {
   const request = parseInput(drawRequestSchema, input);
   const poolKey = poolKeyOf(request.pool);
-  const ids = await deps.poolCache.poolIds(poolKey);
+  // A short pool is re-checked (its count, about once a second), not re-read on every draw.
+  const ids = await deps.poolCache.poolIds(poolKey, request.count);
   const picked = await drawUnseen(deps.firestore, uid, poolKey, ids, request.count);
   const questions = await deps.poolCache.questionsOf(poolKey, picked);
   const result: DrawResult = {
@@ -59,9 +60,8 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown)
     questions: questions.map(({ id, prompt, choices, difficulty }) => ({ id, prompt, choices, difficulty })),
   };
   if (ids.length < request.count) {
-    // A short pool is being filled (by this request or another): every draw of it reads the list
-    // afresh, so the one after "done" sees the new questions (and a short draw sees another's fill).
-    deps.poolCache.invalidatePool(poolKey);
+    // A short pool is being filled (by this request or another): poolIds above sees the fill
+    // through the pool's count within about a second, so a draw after "done" gets the new questions.
     try {
       const accepted = await acceptGenerationRequest(deps, uid, {
         pool: request.pool,

@@ -7,6 +7,8 @@ export type PoolReader = {
   wholePool(poolKey: string): Promise<StoredQuestion[]>;
   /** One question, or undefined if it does not exist. */
   question(poolKey: string, id: string): Promise<StoredQuestion | undefined>;
+  /** How many questions the pool holds, from its metadata document (one read); 0 if none. */
+  poolCount?(poolKey: string): Promise<number>;
 };
 
 export type PoolCacheOptions = {
@@ -16,6 +18,8 @@ export type PoolCacheOptions = {
   questionsTtlMs: number;
   maxPools?: number;
   maxQuestions?: number;
+  /** A short pool's count is checked at most this often per instance (default 1 s). */
+  shortRecheckMs?: number;
 };
 
 export const IDS_TTL_BOUNDS_MS = [5 * 60_000, 30 * 60_000] as const;
@@ -44,6 +48,10 @@ export class PoolCache {
   private readonly questions: LRUCache<string, StoredQuestion>;
   /** Bumped on every invalidation: a fill that started before a write must not be kept. */
   private readonly versions = new Map<string, number>();
+  /** Questions (any state) each cached pool held when it was read: what a count check compares. */
+  private readonly filledCounts = new Map<string, number>();
+  /** Short pools: when their count was last checked, and the check in flight. */
+  private readonly shortChecks: LRUCache<string, { at: number; flight?: Promise<void> }>;
 
   constructor(private readonly reader: PoolReader, readonly options: PoolCacheOptions) {
     this.questions = new LRUCache<string, StoredQuestion>({
@@ -54,6 +62,7 @@ export class PoolCache {
         return this.reader.question(poolKey, id);
       },
     });
+    this.shortChecks = new LRUCache({ max: options.maxPools ?? 1_000 });
     this.ids = new LRUCache<string, readonly string[]>({
       max: options.maxPools ?? 1_000,
       ttl: options.idsTtlMs,
@@ -63,6 +72,7 @@ export class PoolCache {
         const version = this.versions.get(poolKey) ?? 0;
         const pool = await this.reader.wholePool(poolKey);
         for (const question of pool) this.questions.set(questionKey(poolKey, question.id), question);
+        this.filledCounts.set(poolKey, pool.length);
         // Flagged and removed questions stay readable (answers to what was dealt) but are never dealt.
         const ids = pool.filter(isDealable).map((question) => question.id);
         // Written while we read: answer this caller, but let the next draw read again.
@@ -73,8 +83,40 @@ export class PoolCache {
     liveCaches.add(this);
   }
 
-  async poolIds(poolKey: string): Promise<readonly string[]> {
+  /**
+   * The dealable ids of a pool. When it holds fewer than `wanted` (a short pool being topped up,
+   * maybe by another instance) its metadata count is checked, at most once per `shortRecheckMs`
+   * per instance and single-flight, and the pool is read again only if the count moved: a short
+   * pool costs about one document read a second, not a whole-pool read per draw.
+   */
+  async poolIds(poolKey: string, wanted?: number): Promise<readonly string[]> {
+    const ids = await this.fetchIds(poolKey);
+    if (wanted === undefined || ids.length >= wanted || !this.reader.poolCount) return ids;
+    await this.recheckShort(poolKey);
+    return this.fetchIds(poolKey);
+  }
+
+  private async fetchIds(poolKey: string): Promise<readonly string[]> {
     return (await this.ids.fetch(poolKey)) ?? (await this.reader.wholePool(poolKey)).filter(isDealable).map((question) => question.id);
+  }
+
+  private recheckShort(poolKey: string): Promise<void> {
+    const entry = this.shortChecks.get(poolKey);
+    if (entry?.flight) return entry.flight;
+    if (entry && Date.now() - entry.at < (this.options.shortRecheckMs ?? 1_000)) return Promise.resolve();
+    const flight = (async () => {
+      try {
+        const count = await this.reader.poolCount!(poolKey);
+        if (count !== (this.filledCounts.get(poolKey) ?? 0)) {
+          this.invalidatePool(poolKey);
+          await this.fetchIds(poolKey);
+        }
+      } finally {
+        this.shortChecks.set(poolKey, { at: Date.now() });
+      }
+    })();
+    this.shortChecks.set(poolKey, { at: entry?.at ?? 0, flight });
+    return flight;
   }
 
   /** The questions with these ids, in that order; ids that do not exist are left out. */
@@ -93,6 +135,7 @@ export class PoolCache {
     liveCaches.delete(this);
     this.ids.clear();
     this.questions.clear();
+    this.shortChecks.clear();
   }
 }
 

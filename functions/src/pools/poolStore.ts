@@ -99,5 +99,6 @@ export function firestorePoolReader(db: Firestore): PoolReader {
   return {
     wholePool: (poolKey) => readWholePool(db, poolKey),
     question: async (poolKey, id) => (await readPoolQuestions(db, poolKey, [id]))[0],
+    poolCount: async (poolKey) => Number((await db.collection(POOLS).doc(poolKey).get()).get('count') ?? 0),
   };
 }

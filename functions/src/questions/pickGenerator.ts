@@ -2,7 +2,7 @@ import type { PoolParams } from '../generation/poolParams';
 import { InvalidInputError } from '../shared/errors';
 import type { QuestionGenerator } from './generator';
 
-/** The first configured generator that can serve these params (OpenAI before facts when keyed). */
+/** The first configured generator that can serve these params (facts before OpenAI: see config/dependencies). */
 export function pickGenerator(generators: readonly QuestionGenerator[], params: PoolParams): QuestionGenerator {
   const reasons: string[] = [];
   for (const generator of generators) {
@@ -11,4 +11,9 @@ export function pickGenerator(generators: readonly QuestionGenerator[], params: 
     reasons.push(support.reason);
   }
   throw new InvalidInputError(`No question generator can serve this pool: ${reasons.join('; ')}`);
+}
+
+/** Model work costs tokens; offline generators (facts, trending facts) are free and never stopped by a token budget. */
+export function isPaidGenerator(generator: QuestionGenerator): boolean {
+  return generator.name === 'openai';
 }

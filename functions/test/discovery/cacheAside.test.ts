@@ -143,7 +143,7 @@ describe('discovery cache-aside reads', () => {
     expect(replies.every((r) => !r.stale)).toBe(true);
   });
 
-  test('two instances (separate pools) missing one key together make one upstream call: the advisory lock', async () => {
+  test('two instances (separate pools) missing one key together make one upstream call: the fill lease', async () => {
     const otherPool = new Pool({ connectionString: testStack().databaseUrl, max: 5 });
     extraPools.push(otherPool);
     const a = newService('hybrid').service;
@@ -152,9 +152,50 @@ describe('discovery cache-aside reads', () => {
     const input = { provider: 'jikan', endpoint: 'popular', category: 'manga' };
     const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).get(input)));
     expect(fixtures.count('jikan')).toBe(1);
-    // One instance fetched; the other waited on the lock and then read what it stored.
+    // One instance fetched; the other waited for the lease and then read what it stored.
     expect(new Set(replies.map((r) => r.cached))).toEqual(new Set([false, true]));
     expect(new Set(replies.map((r) => JSON.stringify(r.items))).size).toBe(1);
+  });
+
+  test('misses hold no connection across the upstream call: with 2 connections and 6 slow misses, a hit is served at once', async () => {
+    const small = new Pool({ connectionString: testStack().databaseUrl, max: 2 });
+    extraPools.push(small);
+    const service = new DiscoveryService({ db: small, providers: createProviders({ ...fixtures.providersConfig(), timeoutMs: 5_000 }), mode: 'hybrid', log: () => {} });
+    const hitKey = { provider: 'deezer', endpoint: 'charts', category: 'tracks' };
+    await service.get(hitKey);
+    fixtures.delay('tmdb', 1_000);
+    const keys = [['trending', 'movie', 'week'], ['trending', 'movie', 'day'], ['trending', 'tv', 'week'], ['trending', 'tv', 'day'], ['popular', 'movie'], ['popular', 'tv']];
+    const misses = Promise.all(keys.map(([endpoint, category, period]) => service.get({ provider: 'tmdb', endpoint, category, ...(period ? { period } : {}) })));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const started = Date.now();
+    await expect(service.get(hitKey)).resolves.toMatchObject({ cached: true, stale: false });
+    const hitMs = Date.now() - started;
+    const replies = await misses;
+    expect(replies.every((r) => !r.cached && !r.stale)).toBe(true);
+    expect(fixtures.count('tmdb')).toBe(6);
+    // Holding a connection per miss for the upstream call, the hit would wait for the first miss to end (~850 ms).
+    expect(hitMs).toBeLessThan(400);
+    const leases = await testDb().query('SELECT count(*)::int AS n FROM discovery_fill_leases');
+    expect(leases.rows[0].n).toBe(0);
+  });
+
+  test('a lease left by an instance that died is waited for, then taken over once it expires', async () => {
+    const input = { provider: 'jikan', endpoint: 'upcoming', category: 'anime' };
+    const key = 'jikan:upcoming:anime';
+    await testDb().query(`INSERT INTO discovery_fill_leases (cache_key, holder, expires_at) VALUES ($1, gen_random_uuid(), clock_timestamp() + interval '1 second')`, [key]);
+    const patient = new DiscoveryService({ db: testDb(), providers: createProviders(fixtures.providersConfig()), mode: 'hybrid', log: () => {}, lockTimeoutMs: 5_000 });
+    const started = Date.now();
+    await expect(patient.get(input)).resolves.toMatchObject({ cached: false, stale: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(fixtures.count('jikan')).toBe(1);
+
+    // A live lease outlasting the wait: the read gives up as unavailable (or serves stale when a row exists).
+    await expire(key);
+    await testDb().query(`INSERT INTO discovery_fill_leases (cache_key, holder, expires_at) VALUES ($1, gen_random_uuid(), clock_timestamp() + interval '1 minute')`, [key]);
+    const hasty = new DiscoveryService({ db: testDb(), providers: createProviders(fixtures.providersConfig()), mode: 'hybrid', log: () => {}, lockTimeoutMs: 300 });
+    await expect(hasty.get(input)).resolves.toMatchObject({ cached: true, stale: true });
+    expect(fixtures.count('jikan')).toBe(1);
+    await testDb().query('DELETE FROM discovery_fill_leases WHERE cache_key = $1', [key]);
   });
 
   test('a hit writes nothing: hits and misses are counted in memory and flushed in one batched UPDATE', async () => {

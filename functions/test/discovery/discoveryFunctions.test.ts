@@ -19,6 +19,8 @@ beforeEach(async () => {
 });
 afterAll(async () => {
   await fixtures.close();
+  // Provider blocks are shared by all instances through Postgres: lift the one this file caused.
+  await testDb().query(`UPDATE discovery_provider_limits SET blocked_until = NULL WHERE limiter = 'rawg'`);
   await closeTestClients();
 });
 

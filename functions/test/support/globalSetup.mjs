@@ -29,6 +29,12 @@ export default async function globalSetup() {
       GENERATION_MAX_ATTEMPTS: 3,
       FAILED_COOLDOWN_SECONDS: 2,
       QUOTA_USER_DAILY_REQUESTS: 10000,
+      // Per-user rate limits stay out of the way of files that draw many times (rateLimits.test.ts
+      // tests them with its own configuration).
+      RATE_DRAWS_PER_MINUTE: 1_000_000,
+      RATE_ANSWERS_PER_MINUTE: 1_000_000,
+      RATE_DISCOVERY_PER_MINUTE: 1_000_000,
+      RATE_FRESH_ACCOUNT_PERCENT: 100,
       TMDB_BASE_URL: `${fixture}/tmdb`,
       JIKAN_BASE_URL: `${fixture}/jikan`,
       RAWG_BASE_URL: `${fixture}/rawg`,

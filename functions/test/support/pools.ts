@@ -10,7 +10,13 @@ export function uniquePool(overrides: Partial<PoolParamsInput> = {}): PoolParams
   return { lang: 'en', country: 'GB', level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version, ...overrides };
 }
 
-export type StatusDoc = { status: string; generated?: number; poolSize?: number; requesters?: string[]; error?: string | null };
+export type StatusDoc = { status: string; generated?: number; poolSize?: number; error?: string | null };
+
+/** The uids recorded as requesters of a request (one document each under its status). */
+export async function statusRequesters(requestKey: string): Promise<string[]> {
+  const snapshot = await testFirestore().collection('generation_status').doc(requestKey).collection('requesters').get();
+  return snapshot.docs.map((d) => d.id);
+}
 
 /** Resolves when generation_status/{requestKey} reaches one of `wanted`, via a listener. */
 export function waitForStatus(requestKey: string, wanted: string[] = ['done', 'failed'], timeoutMs = 60_000): Promise<StatusDoc & { seen: string[] }> {

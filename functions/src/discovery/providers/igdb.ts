@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProviderNotConfiguredError, UpstreamError } from '../errors';
 import type { Catalogue, DiscoveryProvider, Feed, FeedResult } from '../types';
+import type { ProviderLimits, TokenStore } from '../providerLimits';
 import { UpstreamClient, type UpstreamSettings } from '../upstream';
 import { isSet } from './credentials';
 
@@ -48,6 +49,9 @@ type IgdbSettings = UpstreamSettings & {
   clientSecret: string | undefined;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  limits?: ProviderLimits;
+  /** Shared token store: one token for all instances instead of one each. */
+  tokens?: TokenStore;
 };
 
 /** IGDB through a Twitch client-credentials token, fetched once and reused until it expires. */
@@ -62,9 +66,15 @@ export function createIgdbProvider(settings: IgdbSettings): DiscoveryProvider {
     if (token && token.expiresAt > now()) return token.value;
     // Concurrent refreshes share one token request.
     pendingToken ??= (async () => {
+      const shared = await settings.tokens?.get('igdb', TOKEN_EARLY_RENEWAL_MS);
+      if (shared) {
+        token = { value: shared.token, expiresAt: now() + shared.expiresInMs - TOKEN_EARLY_RENEWAL_MS };
+        return shared.token;
+      }
       const url = `${settings.tokenUrl}?client_id=${encodeURIComponent(settings.clientId!)}&client_secret=${encodeURIComponent(settings.clientSecret!)}&grant_type=client_credentials`;
       const body = await client.json(tokenSchema, url, { method: 'POST' });
       token = { value: body.access_token, expiresAt: now() + body.expires_in * 1000 - TOKEN_EARLY_RENEWAL_MS };
+      await settings.tokens?.put('igdb', body.access_token, body.expires_in * 1000);
       return body.access_token;
     })().finally(() => {
       pendingToken = undefined;
@@ -85,6 +95,8 @@ export function createIgdbProvider(settings: IgdbSettings): DiscoveryProvider {
         // A token revoked before its announced expiry: fetch a new one, once.
         if (attempt === 0 && error instanceof UpstreamError && error.status === 401) {
           token = undefined;
+          // The shared copy may be the same revoked token: forget it too (not a newer one).
+          await settings.tokens?.drop('igdb', bearer);
           continue;
         }
         throw error;

@@ -1,4 +1,5 @@
 import type { DiscoveryProvider, ProviderName } from '../types';
+import type { ProviderLimits, TokenStore } from '../providerLimits';
 import type { UpstreamSettings } from '../upstream';
 import { createDeezerProvider } from './deezer';
 import { createIgdbProvider } from './igdb';
@@ -7,9 +8,16 @@ import { createJikanProvider } from './jikan';
 import { createRawgProvider } from './rawg';
 import { createTmdbProvider } from './tmdb';
 
-type Common = Omit<UpstreamSettings, 'baseUrl'> & { sleep?: (ms: number) => Promise<void>; now?: () => number };
+type Common = Omit<UpstreamSettings, 'baseUrl'> & {
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Shared spacing and blocks (Postgres in production); each client's own memory when absent. */
+  limits?: ProviderLimits;
+};
 
 export type ProvidersConfig = Common & {
+  /** Where IGDB's token lives (Postgres in production, shared by instances); memory when absent. */
+  tokens?: TokenStore;
   tmdb: { baseUrl: string; apiToken: string | undefined };
   jikan: { baseUrl: string };
   rawg: { baseUrl: string; apiKey: string | undefined };
@@ -21,12 +29,12 @@ export type ProvidersConfig = Common & {
 export type Providers = Record<ProviderName, DiscoveryProvider>;
 
 export function createProviders(config: ProvidersConfig): Providers {
-  const common: Common = { timeoutMs: config.timeoutMs, maxRetryAfterSeconds: config.maxRetryAfterSeconds, sleep: config.sleep, now: config.now };
+  const common: Common = { timeoutMs: config.timeoutMs, maxRetryAfterSeconds: config.maxRetryAfterSeconds, sleep: config.sleep, now: config.now, limits: config.limits };
   return {
     tmdb: createTmdbProvider({ ...common, ...config.tmdb }),
     jikan: createJikanProvider({ ...common, ...config.jikan }),
     rawg: createRawgProvider({ ...common, ...config.rawg }),
-    igdb: createIgdbProvider({ ...common, ...config.igdb }),
+    igdb: createIgdbProvider({ ...common, ...config.igdb, tokens: config.tokens }),
     deezer: createDeezerProvider({ ...common, ...config.deezer }),
     itunes: createItunesProvider({ ...common, ...config.itunes }),
   };

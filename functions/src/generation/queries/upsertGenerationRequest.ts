@@ -10,6 +10,8 @@ export type UpsertGenerationRequestInput = {
   maxAttempts: number;
   uid: string;
   quotas: Quotas;
+  /** Model work (the default): checked against the token quotas. Free (offline) work only counts as a request. */
+  paid?: boolean;
 };
 
 export type UpsertGenerationRequestResult =
@@ -26,7 +28,8 @@ export type UpsertGenerationRequestResult =
   | { outcome: 'over-quota' };
 
 // One round trip for the common cases. New work is charged to the caller's daily allowance, and
-// only if the allowance, the caller's token quota and the global token budget all have room;
+// only if the allowance has room and, for model work ($10), the caller's token quota and the global
+// token budget too (a spent budget stops model work only: free facts pools keep being accepted);
 // a duplicate of existing work is charged nothing. The requester is recorded for status reads.
 const SQL = `
 WITH existing AS (
@@ -35,8 +38,8 @@ WITH existing AS (
   INSERT INTO usage_daily (day, subject, requests)
   SELECT (now() AT TIME ZONE 'utc')::date, 'user:' || $6, 1
    WHERE NOT EXISTS (SELECT 1 FROM existing)
-     AND coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'user:' || $6), 0) < $8
-     AND coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'global'), 0) < $9
+     AND (NOT $10::boolean OR coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'user:' || $6), 0) < $8)
+     AND (NOT $10::boolean OR coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'global'), 0) < $9)
      AND $7 > 0
   ON CONFLICT (day, subject) DO UPDATE SET requests = usage_daily.requests + 1
    WHERE usage_daily.requests < $7
@@ -97,7 +100,7 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
   const { quotas } = input;
   const { rows } = await db.query<Row>({ name: 'generation-request-upsert', text: SQL }, [
     input.requestKey, input.poolKey, JSON.stringify(input.params), input.targetCount, input.maxAttempts, input.uid,
-    quotas.userDailyRequests, quotas.userDailyTokens, quotas.globalDailyTokens,
+    quotas.userDailyRequests, quotas.userDailyTokens, quotas.globalDailyTokens, input.paid ?? true,
   ]);
   const row = rows[0]!;
   if (row.status !== null && row.enqueue_count !== null) {
