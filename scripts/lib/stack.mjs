@@ -11,7 +11,18 @@ import { startPostgres } from './postgres.mjs';
 import { startSupervised, stopAll } from './processes.mjs';
 
 export const PROJECT_ID = 'demo-question-factory';
-export const REGION = 'us-central1';
+/**
+ * The functions' region is the FUNCTIONS_REGION param (setGlobalOptions in functions/src/config/runtime.ts).
+ * Its deployed value lives in functions/.env (read by `firebase deploy`); the local stack reads the
+ * same file, so emulator URLs, the queue path, the console and the CLI all follow one value.
+ */
+export function functionsRegion() {
+  if (process.env.FUNCTIONS_REGION) return process.env.FUNCTIONS_REGION;
+  const envFile = path.join(functionsDir, '.env');
+  const line = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8').split('\n').find((l) => l.startsWith('FUNCTIONS_REGION=')) : undefined;
+  return line ? line.slice('FUNCTIONS_REGION='.length).trim() : 'us-central1';
+}
+export const REGION = functionsRegion();
 const EMULATOR_DATA = path.join(repoRoot, 'emulator-data');
 
 /** The test and bench profiles shift every port so they can run beside `npm start`. */
@@ -124,7 +135,8 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     // stack owns that file too.
     const discoverySecrets = Object.fromEntries(DISCOVERY_SECRETS.map((name) => [name, secrets[name] ?? process.env[name] ?? 'none']));
     writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', ...discoverySecrets, ...secrets }, 0o600);
-    writeLocalFile('.env.local', params);
+    // App Check stays off locally (plain SDK clients, no attestation provider offline); production defaults to on.
+    writeLocalFile('.env.local', { FUNCTIONS_REGION: REGION, APP_CHECK_ENFORCE: 'false', ...params });
 
     const logDir = path.join(repoRoot, '.logs');
     fs.mkdirSync(logDir, { recursive: true });

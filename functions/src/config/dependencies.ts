@@ -1,7 +1,7 @@
 import { logger } from 'firebase-functions';
 import { firebaseGenerationTaskQueue, type GenerationTaskQueue } from '../generation/taskQueue';
 import { getFirestoreDb } from '../shared/firebase';
-import { getPostgresPool } from '../shared/postgres';
+import { getDatabase } from './database';
 import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
@@ -30,7 +30,7 @@ function secretOrUndefined(secret: { value(): string }): string | undefined {
 function buildGenerators(): QuestionGenerator[] {
   const list: QuestionGenerator[] = [
     new FactsGenerator(),
-    new TrendingFactsGenerator((subject) => loadTrendingItems(getPostgresPool(params.DATABASE_URL.value()), subject)),
+    new TrendingFactsGenerator((subject) => loadTrendingItems(getDatabase(), subject)),
   ];
   const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
   if (apiKey) {
@@ -53,7 +53,7 @@ export function dependencies() {
     questionsTtlMs: clampTtl(params.QUESTIONS_TTL_SECONDS.value() * 1000, QUESTIONS_TTL_BOUNDS_MS),
   });
   return {
-    db: getPostgresPool(params.DATABASE_URL.value()),
+    db: getDatabase(),
     firestore: getFirestoreDb(),
     queue,
     poolCache,

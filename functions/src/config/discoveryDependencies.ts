@@ -1,10 +1,9 @@
 import { logger } from 'firebase-functions';
 import { createProviders } from '../discovery/providers';
 import { CACHE_MODES, DiscoveryService, type CacheMode } from '../discovery/service';
-import { getPostgresPool } from '../shared/postgres';
+import { getDatabase } from './database';
 import {
   CACHE_MODE,
-  DATABASE_URL,
   DEEZER_BASE_URL,
   DISCOVERY_MAX_RETRY_AFTER_SECONDS,
   DISCOVERY_STATS_FLUSH_SECONDS,
@@ -31,7 +30,7 @@ export function discoveryService(): DiscoveryService {
   const mode = CACHE_MODE.value();
   if (!CACHE_MODES.includes(mode as CacheMode)) throw new Error(`CACHE_MODE must be one of ${CACHE_MODES.join(', ')}, not "${mode}"`);
   service = new DiscoveryService({
-    db: getPostgresPool(DATABASE_URL.value()),
+    db: getDatabase(),
     mode: mode as CacheMode,
     statsFlushIntervalMs: DISCOVERY_STATS_FLUSH_SECONDS.value() * 1000,
     log: (entry) => logger.info(String(entry.event ?? 'discovery'), entry),

@@ -1,15 +1,19 @@
+import { runtimeOptions } from '../config/runtime';
 import { onCall } from 'firebase-functions/v2/https';
 import { dependencies } from '../config/dependencies';
-import { DATABASE_URL } from '../config/params';
+import { APP_CHECK_ENFORCE, DATABASE_URL } from '../config/params';
+import { requireAppCheck } from '../shared/appCheck';
 import { requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { checkAnswers as check, drawQuestions as draw } from './drawQuestions';
 
-export const drawQuestions = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
+export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secrets: [DATABASE_URL], enforceAppCheck: APP_CHECK_ENFORCE }, async (request) => {
+  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => draw(dependencies(), uid, request.data));
 });
 
-export const checkAnswers = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
+export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: APP_CHECK_ENFORCE }, async (request) => {
+  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
   const uid = requireUid(request.auth);
   return withHttpsErrors(async () => ({ results: await check(dependencies(), uid, request.data) }));
 });

@@ -1,0 +1,11 @@
+// Options shared by every function. Imported at the top of each handlers.ts: setGlobalOptions must
+// run before any onCall/onSchedule/… call, which reads the global options when it defines a function.
+import { setGlobalOptions } from 'firebase-functions/v2';
+import { RUNTIME_CLASSES } from './capacity';
+import { FUNCTIONS_REGION } from './params';
+
+// The one place the region is set: the task queue path (config/dependencies.ts) reads the same param.
+// Functions not listed in capacity.ts get the admin class's limits.
+setGlobalOptions({ region: FUNCTIONS_REGION, ...RUNTIME_CLASSES.admin });
+
+export { runtimeOptions } from './capacity';
