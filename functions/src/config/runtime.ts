@@ -9,3 +9,13 @@ import { FUNCTIONS_REGION } from './params';
 setGlobalOptions({ region: FUNCTIONS_REGION, ...RUNTIME_CLASSES.admin });
 
 export { runtimeOptions } from './capacity';
+
+/**
+ * APP_CHECK_ENFORCE as the callable options need it when the function is defined. Firebase exposes
+ * a param's value to the runtime as an environment variable; reading it here rather than passing the
+ * param (which onCall would evaluate with .value() while `firebase deploy` inspects the code, warning
+ * each time) gives the same answer at run time. Unset (deploy-time inspection) counts as on.
+ */
+export function appCheckEnforced(): boolean {
+  return process.env.APP_CHECK_ENFORCE?.trim().toLowerCase() !== 'false';
+}

@@ -1,11 +1,11 @@
-import { runtimeOptions } from '../config/runtime';
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { HttpsError, onCall, onRequest, type FunctionsErrorCode } from 'firebase-functions/v2/https';
 import { onSchedule, type ScheduleFunction } from 'firebase-functions/v2/scheduler';
 import { z } from 'zod';
 import { discoveryService } from '../config/discoveryDependencies';
 import { dependencies } from '../config/dependencies';
-import { APP_CHECK_ENFORCE, DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
+import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireUid, toHttpsError } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
@@ -39,8 +39,8 @@ function requireAdmin(auth: { uid?: string; token?: Record<string, unknown> } | 
 
 const options = { secrets: DISCOVERY_SECRETS };
 
-export const getDiscovery = onCall({ ...options, ...runtimeOptions('getDiscovery'), enforceAppCheck: APP_CHECK_ENFORCE }, async (request) => {
-  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
+export const getDiscovery = onCall({ ...options, ...runtimeOptions('getDiscovery'), enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   requireUid(request.auth);
   return withDiscoveryErrors(() => discoveryService().get(request.data));
 });

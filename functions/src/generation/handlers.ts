@@ -1,11 +1,11 @@
-import { runtimeOptions } from '../config/runtime';
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { onCall } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { z } from 'zod';
 import { dependencies } from '../config/dependencies';
-import { APP_CHECK_ENFORCE, DATABASE_URL, GENERATION_LEASE_SECONDS, OPENAI_API_KEY } from '../config/params';
+import { DATABASE_URL, GENERATION_LEASE_SECONDS, OPENAI_API_KEY } from '../config/params';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireAdmin, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
@@ -17,11 +17,11 @@ import { sweepGenerationRequests } from './sweepGenerationRequests';
 export const requestGeneration = onCall({
   ...runtimeOptions('requestGeneration'),
   secrets: [DATABASE_URL],
-  enforceAppCheck: APP_CHECK_ENFORCE,
+  enforceAppCheck: appCheckEnforced(),
   // Replay protection: creating work is the costly call (clients use limited-use tokens).
   consumeAppCheckToken: true,
 }, async (request) => {
-  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => acceptGenerationRequest(dependencies(), uid, request.data));
 });

@@ -1,19 +1,19 @@
-import { runtimeOptions } from '../config/runtime';
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { onCall } from 'firebase-functions/v2/https';
 import { dependencies } from '../config/dependencies';
-import { APP_CHECK_ENFORCE, DATABASE_URL } from '../config/params';
+import { DATABASE_URL } from '../config/params';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { checkAnswers as check, drawQuestions as draw } from './drawQuestions';
 
-export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secrets: [DATABASE_URL], enforceAppCheck: APP_CHECK_ENFORCE }, async (request) => {
-  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
+export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => draw(dependencies(), uid, request.data));
 });
 
-export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: APP_CHECK_ENFORCE }, async (request) => {
-  requireAppCheck(request.app, APP_CHECK_ENFORCE.value());
+export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(async () => ({ results: await check(dependencies(), uid, request.data) }));
 });
