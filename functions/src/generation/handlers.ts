@@ -18,8 +18,8 @@ export const requestGeneration = onCall({
   ...runtimeOptions('requestGeneration'),
   secrets: [DATABASE_URL],
   enforceAppCheck: appCheckEnforced(),
-  // Replay protection: creating work is the costly call (clients use limited-use tokens).
-  consumeAppCheckToken: true,
+  // Replay protection where enforced: creating work is the costly call (clients use limited-use tokens).
+  consumeAppCheckToken: appCheckEnforced(),
 }, async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
