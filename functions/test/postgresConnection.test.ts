@@ -109,6 +109,9 @@ describe('pool sizes and the connection budget', () => {
     expect(poolSizeForFunction('drawQuestions')).toBe(10);
     expect(poolSizeForFunction('sweepGenerationRequests')).toBe(2);
     expect(runtimeOptions('generateQuestionPool')).toEqual(RUNTIME_CLASSES.task);
+    // The hourly refresh runs six providers side by side, each fill holding a connection.
+    expect(poolSizeForFunction('discoveryRefreshExpired')).toBe(7);
+    expect(runtimeOptions('discoveryRefreshExpired')).toEqual({ maxInstances: 1, concurrency: 1 });
   });
 
   test('the generation queue cannot dispatch more tasks than the task function has room for', () => {

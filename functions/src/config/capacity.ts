@@ -14,9 +14,11 @@ export const DB_TIME_SHARE = 1 / 8;
 export const POOL_MIN = 2;
 export const POOL_MAX = 10;
 
-export type RuntimeClass = 'mobile' | 'task' | 'admin' | 'scheduled';
+export type RuntimeClass = 'mobile' | 'task' | 'admin' | 'scheduled' | 'refreshAll';
 
-export const RUNTIME_CLASSES: Record<RuntimeClass, { maxInstances: number; concurrency: number }> = {
+type RuntimeLimits = { maxInstances: number; concurrency: number; /** connections one request may hold at once */ minPool?: number };
+
+export const RUNTIME_CLASSES: Record<RuntimeClass, RuntimeLimits> = {
   // The app's callables and the public feed: many short requests per instance.
   mobile: { maxInstances: 4, concurrency: 80 },
   // Generation tasks: 2 × 10 covers the queue's 20 concurrent dispatches.
@@ -25,6 +27,9 @@ export const RUNTIME_CLASSES: Record<RuntimeClass, { maxInstances: number; concu
   admin: { maxInstances: 2, concurrency: 10 },
   // Crons: one run at a time.
   scheduled: { maxInstances: 1, concurrency: 1 },
+  // The hourly refresh of expired lists runs the six providers side by side, and a cache fill holds
+  // its connection (advisory lock) during the provider call: one each, plus the stats flush.
+  refreshAll: { maxInstances: 1, concurrency: 1, minPool: 7 },
 };
 
 /** Every deployed function (as `firebase deploy` names it) and its class. */
@@ -40,7 +45,7 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   discoveryStats: 'admin',
   refreshDiscoveryNow: 'admin',
   sweepGenerationRequests: 'scheduled',
-  discoveryRefreshExpired: 'scheduled',
+  discoveryRefreshExpired: 'refreshAll',
   discoveryPurge: 'scheduled',
   trendingThemes: 'scheduled',
   // discoveryRefresh-<id>: one per schedule row, matched by prefix in classOfFunction.
@@ -48,8 +53,12 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
 const GROUPED_SCHEDULED = ['discoveryRefresh-'];
 
 /** Pool per instance: enough connections for the requests that hold one at a time, within bounds. */
-export function poolSizeFor(concurrency: number): number {
-  return Math.min(POOL_MAX, Math.max(POOL_MIN, Math.ceil(concurrency * DB_TIME_SHARE)));
+export function poolSizeFor(concurrency: number, minPool = POOL_MIN): number {
+  return Math.min(POOL_MAX, Math.max(minPool, POOL_MIN, Math.ceil(concurrency * DB_TIME_SHARE)));
+}
+
+function poolOf(limits: RuntimeLimits): number {
+  return poolSizeFor(limits.concurrency, limits.minPool);
 }
 
 /** `FUNCTION_TARGET` is the entry point (`discoveryRefresh.tmdbTrending` for grouped exports). */
@@ -63,20 +72,21 @@ export function classOfFunction(name: string | undefined): RuntimeClass {
 
 /** Options every function definition spreads in: its class's limits. */
 export function runtimeOptions(name: string): { maxInstances: number; concurrency: number } {
-  return { ...RUNTIME_CLASSES[classOfFunction(name)] };
+  const { maxInstances, concurrency } = RUNTIME_CLASSES[classOfFunction(name)];
+  return { maxInstances, concurrency };
 }
 
 /** Pool size for the function this process serves. */
 export function poolSizeForFunction(name: string | undefined): number {
-  return poolSizeFor(RUNTIME_CLASSES[classOfFunction(name)].concurrency);
+  return poolOf(RUNTIME_CLASSES[classOfFunction(name)]);
 }
 
 /** Worst case: every instance of every function at its maximum, each with a full pool. */
 export function connectionsNeeded(functionNames: string[]): { total: number; byFunction: Record<string, number> } {
   const byFunction: Record<string, number> = {};
   for (const name of functionNames) {
-    const { maxInstances, concurrency } = RUNTIME_CLASSES[classOfFunction(name)];
-    byFunction[name] = maxInstances * poolSizeFor(concurrency);
+    const limits = RUNTIME_CLASSES[classOfFunction(name)];
+    byFunction[name] = limits.maxInstances * poolOf(limits);
   }
   return { total: Object.values(byFunction).reduce((a, b) => a + b, 0), byFunction };
 }

@@ -6,7 +6,7 @@ import { FUNCTIONS_REGION } from './params';
 
 // The one place the region is set: the task queue path (config/dependencies.ts) reads the same param.
 // Functions not listed in capacity.ts get the admin class's limits.
-setGlobalOptions({ region: FUNCTIONS_REGION, ...RUNTIME_CLASSES.admin });
+setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: RUNTIME_CLASSES.admin.maxInstances, concurrency: RUNTIME_CLASSES.admin.concurrency });
 
 export { runtimeOptions } from './capacity';
 
