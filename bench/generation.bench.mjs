@@ -7,7 +7,7 @@ import path from 'node:path';
 import { functionsDir } from '../scripts/lib/paths.mjs';
 
 export const name = 'generation';
-export const description = 'generation requests: dedup storm, duplicate accept throughput vs raw INSERT … ON CONFLICT, model calls per 100 questions';
+export const description = 'generation requests: dedup storm, duplicate accept throughput vs a prepared single-statement upsert, model calls per 100 questions';
 
 const require = createRequire(path.join(functionsDir, 'package.json'));
 
@@ -75,7 +75,8 @@ export async function run({ stack, openaiUrl, log }) {
       { name: 'dedup storm: model calls', value: stormCalls, unit: 'calls', baseline: 'requests', baselineValue: 1000, target: '1', met: stormCalls === 1 },
     );
 
-    // 2. Duplicate accept throughput beside raw INSERT … ON CONFLICT DO NOTHING, same pool, same run.
+    // 2. Duplicate accept throughput beside the strongest simple alternative: one prepared
+    // INSERT … ON CONFLICT DO NOTHING (a single round trip, plan cached), same key, same pool, same run.
     const dupRequest = { pool: { lang: 'fr', country: 'FR', level: 'easy', subject: 'geography', theme: 'monde', type: 'mcq', version: 7 }, targetCount: 10 };
     await acceptGenerationRequest(deps, 'bench-dup-user', dupRequest);
     const parsed = generationRequestSchema.parse(dupRequest);
@@ -88,25 +89,24 @@ export async function run({ stack, openaiUrl, log }) {
       await runConcurrently(N, CONCURRENCY, work);
       return N / (Number(process.hrtime.bigint() - started) / 1e9);
     };
-    const rawSql = `INSERT INTO generation_requests (request_key, pool_key, params, target_count, requested_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`;
-    const rawParams = [rawKey, poolKeyOf(parsed.pool), JSON.stringify(parsed.pool), parsed.targetCount, 'bench-dup-user'];
-    // Interleaved rounds, so drift on a shared machine hits both alike.
-    const raw = [];
-    const rawPrepared = [];
+    const upsert = {
+      name: 'bench-prepared-upsert',
+      text: 'INSERT INTO generation_requests (request_key, pool_key, params, target_count, requested_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+    };
+    const upsertParams = [rawKey, poolKeyOf(parsed.pool), JSON.stringify(parsed.pool), parsed.targetCount, 'bench-dup-user'];
+    // Interleaved rounds, so drift on a shared machine hits both alike; the median of 5 rounds.
+    const baseline = [];
     const accept = [];
-    for (let round = 0; round < 3; round++) {
-      raw.push(await measure(() => db.query(rawSql, rawParams)));
-      rawPrepared.push(await measure(() => db.query({ name: 'bench-raw-insert', text: rawSql }, rawParams)));
+    for (let round = 0; round < 5; round++) {
+      baseline.push(await measure(() => db.query(upsert, upsertParams)));
       accept.push(await measure(() => acceptGenerationRequest(deps, 'bench-dup-user', dupRequest)));
     }
-    const median = (values) => [...values].sort((a, b) => a - b)[1];
-    const ratio = median(accept) / median(raw);
-    const preparedRatio = median(accept) / median(rawPrepared);
-    log(`duplicates: accept ${median(accept).toFixed(0)}/s, raw insert ${median(raw).toFixed(0)}/s, prepared raw insert ${median(rawPrepared).toFixed(0)}/s`);
+    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const ratio = median(accept) / median(baseline);
+    const ratios = accept.map((value, i) => value / baseline[i]);
+    log(`duplicates: accept ${median(accept).toFixed(0)}/s, prepared upsert ${median(baseline).toFixed(0)}/s, ratio ${ratio.toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})`);
     figures.push(
-      { name: 'duplicate accept throughput (pool of 10, 10 in flight)', value: median(accept), unit: 'req/s', baseline: 'raw INSERT … ON CONFLICT DO NOTHING', baselineValue: median(raw), target: '≥ 0.8× baseline', met: ratio >= 0.8 },
-      // The accept path uses a prepared statement; against a prepared raw insert the comparison is stricter.
-      { name: 'duplicate accept throughput / prepared raw insert', value: preparedRatio, unit: '×', baseline: 'prepared INSERT … ON CONFLICT DO NOTHING (req/s)', baselineValue: median(rawPrepared), target: 'reported', met: true },
+      { name: 'duplicate accept throughput (pool of 10, 10 in flight)', value: median(accept), unit: 'req/s', baseline: 'prepared INSERT … ON CONFLICT DO NOTHING (one round trip)', baselineValue: median(baseline), target: '≥ 0.9× baseline', met: ratio >= 0.9 },
     );
 
     // 3. Model calls per 100 questions: batched (the default) beside one question per call.

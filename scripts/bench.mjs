@@ -53,8 +53,10 @@ console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\
 
 const out = path.join(benchDir, 'results.json');
 const previous = wanted.length > 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
-const merged = [...previous.filter((r) => !results.some((n) => n.name === r.name)), ...results];
-fs.writeFileSync(out, `${JSON.stringify(merged.map(({ group, ...figure }) => figure), null, 2)}\n`);
+// A group run replaces all of that group's previous figures (a figure it no longer reports goes too).
+const ran = new Set(groups.map((group) => group.name));
+const merged = [...previous.filter((r) => !ran.has(r.group) && !results.some((n) => n.name === r.name)), ...results];
+fs.writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`\nwrote ${path.relative(repoRoot, out)} (${new Date().toISOString().slice(0, 10)})`);
 process.exit(0);
 

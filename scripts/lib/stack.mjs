@@ -1,18 +1,29 @@
 // The local stack, shared by `npm start`, `npm test` and `npm run bench`:
-// Postgres (embedded unless DATABASE_URL) → migrations → Firestore emulator (firebase-tools' own
-// with Java 21+, else the gcloud jar on Java 17) → functions build → firebase emulators.
-import { spawnSync } from 'node:child_process';
+// Side by side: Postgres (embedded unless DATABASE_URL) → migrations; the Firestore emulator
+// (firebase-tools' own with Java 21+, else the gcloud jar on Java 17); the build if stale → firebase emulators.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildConsole, consoleOutDir } from './console.mjs';
 import { chooseFirestoreRunner, startGcloudFirestore } from './firestore.mjs';
 import { functionsDir, repoRoot } from './paths.mjs';
-import { isPortInUse, waitFor } from './ports.mjs';
-import { startPostgres } from './postgres.mjs';
+import { buildIfStale } from './build.mjs';
+import { freePort, isPortInUse, waitFor } from './ports.mjs';
+import { embeddedPostgresUrl, startPostgres } from './postgres.mjs';
 import { startSupervised, stopAll } from './processes.mjs';
 
 export const PROJECT_ID = 'demo-question-factory';
-export const REGION = 'us-central1';
+/**
+ * The functions' region is the FUNCTIONS_REGION param (setGlobalOptions in functions/src/config/runtime.ts).
+ * Its deployed value lives in functions/.env (read by `firebase deploy`); the local stack reads the
+ * same file, so emulator URLs, the queue path, the console and the CLI all follow one value.
+ */
+export function functionsRegion() {
+  if (process.env.FUNCTIONS_REGION) return process.env.FUNCTIONS_REGION;
+  const envFile = path.join(functionsDir, '.env');
+  const line = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8').split('\n').find((l) => l.startsWith('FUNCTIONS_REGION=')) : undefined;
+  return line ? line.slice('FUNCTIONS_REGION='.length).trim() : 'us-central1';
+}
+export const REGION = functionsRegion();
 const EMULATOR_DATA = path.join(repoRoot, 'emulator-data');
 
 /** The test and bench profiles shift every port so they can run beside `npm start`. */
@@ -31,12 +42,6 @@ function emulatorConfig(profile) {
   const hosting = { ...base.hosting, public: path.relative(repoRoot, consoleOutDir(profile)) };
   if (offset !== 0) fs.writeFileSync(configPath, JSON.stringify({ ...base, hosting, emulators }, null, 2));
   return { configPath, emulators };
-}
-
-function buildFunctions(log) {
-  log('building functions (tsc)');
-  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: functionsDir, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('functions build failed');
 }
 
 export async function migrate(databaseUrl) {
@@ -99,16 +104,25 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
 
   try {
     const firestoreRunner = chooseFirestoreRunner();
-    const postgres = await startPostgres({ log });
-    await migrate(postgres.url);
-    log('migrations applied');
+    // Known before anything starts, so the independent parts can start side by side: the build
+    // (usually nothing: npm install built it), Postgres + migrations, the Firestore emulator, and
+    // firebase-tools as soon as the functions are built.
+    const postgresPort = process.env.DATABASE_URL ? undefined : await freePort();
+    const databaseUrl = process.env.DATABASE_URL || embeddedPostgresUrl(postgresPort);
+    const built = buildIfStale({ log });
+    const postgresReady = startPostgres({ log, port: postgresPort }).then(async (postgres) => {
+      await migrate(postgres.url);
+      log('migrations applied');
+      return postgres;
+    });
 
     const firestoreHost = `${host}:${emulators.firestore.port}`;
     const seedFromExport = path.join(EMULATOR_DATA, 'firestore_export', 'firestore_export.overall_export_metadata');
     const only = ['functions', 'tasks', 'auth', 'hosting'];
+    let firestoreReady = Promise.resolve();
     if (firestoreRunner.mode === 'gcloud-jar') {
       log(`Firestore emulator: gcloud jar on Java ${firestoreRunner.java} (firebase-tools needs Java 21+)`);
-      await startGcloudFirestore({
+      firestoreReady = startGcloudFirestore({
         jar: firestoreRunner.jar,
         host,
         port: emulators.firestore.port,
@@ -120,8 +134,10 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
       log(`Firestore emulator: firebase-tools (Java ${firestoreRunner.java})`);
       only.push('firestore');
     }
+    // Each is awaited below; until then a failure must not count as unhandled.
+    for (const pending of [built, postgresReady, firestoreReady]) pending.catch(() => undefined);
 
-    buildFunctions(log);
+    await built;
     await buildConsole({
       outDir: consoleOutDir(profile),
       emulators: { projectId: PROJECT_ID, region: REGION, auth: emulators.auth.port, functions: emulators.functions.port, firestore: emulators.firestore.port },
@@ -132,8 +148,9 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     // stack owns that file too.
     const discoverySecrets = Object.fromEntries(DISCOVERY_SECRETS.map((name) => [name, secrets[name] ?? process.env[name] ?? 'none']));
     // GAME_SERVER_SECRET "none" keeps the live-game ingest endpoint closed unless a value is given.
-    writeLocalFile('.secret.local', { DATABASE_URL: postgres.url, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', GAME_SERVER_SECRET: process.env.GAME_SERVER_SECRET || 'none', ...discoverySecrets, ...secrets }, 0o600);
-    writeLocalFile('.env.local', params);
+    writeLocalFile('.secret.local', { DATABASE_URL: databaseUrl, OPENAI_API_KEY: process.env.OPENAI_API_KEY || 'none', GAME_SERVER_SECRET: process.env.GAME_SERVER_SECRET || 'none', ...discoverySecrets, ...secrets }, 0o600);
+    // App Check stays off locally (plain SDK clients, no attestation provider offline); production defaults to on.
+    writeLocalFile('.env.local', { FUNCTIONS_REGION: REGION, APP_CHECK_ENFORCE: 'false', ...params });
 
     const logDir = path.join(repoRoot, '.logs');
     fs.mkdirSync(logDir, { recursive: true });
@@ -170,11 +187,15 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
       logFile,
       graceMs: 15_000,
     });
-    await waitForLog(logFile, emulatorProcess, {
-      ready: /All emulators ready/,
-      failure: [/Failed to load function definition/, /Error: .*port taken/i, /Could not start/],
-      timeoutMs: 120_000,
-    });
+    const [postgres] = await Promise.all([
+      postgresReady,
+      firestoreReady,
+      waitForLog(logFile, emulatorProcess, {
+        ready: /All emulators ready/,
+        failure: [/Failed to load function definition/, /Error: .*port taken/i, /Could not start/],
+        timeoutMs: 120_000,
+      }),
+    ]);
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     return {

@@ -2,7 +2,7 @@ import { logger } from 'firebase-functions';
 import type { OverviewDeps } from '../admin/overview';
 import { firebaseGenerationTaskQueue, type GenerationTaskQueue } from '../generation/taskQueue';
 import { getFirestoreDb } from '../shared/firebase';
-import { getPostgresPool } from '../shared/postgres';
+import { getDatabase } from './database';
 import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
@@ -48,7 +48,7 @@ function secretOrUndefined(secret: { value(): string }): string | undefined {
 function buildGenerators(): QuestionGenerator[] {
   const list: QuestionGenerator[] = [
     new FactsGenerator(),
-    new TrendingFactsGenerator((subject) => loadTrendingItems(getPostgresPool(params.DATABASE_URL.value()), subject)),
+    new TrendingFactsGenerator((subject) => loadTrendingItems(getDatabase(), subject)),
   ];
   const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
   if (apiKey) {
@@ -72,7 +72,7 @@ export function dependencies() {
   });
   prices ??= parsePriceTable(params.MODEL_PRICES.value());
   batchApi ??= buildBatchApi() ?? null;
-  const db = getPostgresPool(params.DATABASE_URL.value());
+  const db = getDatabase();
   const firestore = getFirestoreDb();
   const pricing = { prices, model: params.OPENAI_MODEL.value() };
   return {

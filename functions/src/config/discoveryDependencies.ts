@@ -2,10 +2,9 @@ import { logger } from 'firebase-functions';
 import { PostgresProviderLimits } from '../discovery/providerLimits';
 import { createProviders } from '../discovery/providers';
 import { CACHE_MODES, DiscoveryService, type CacheMode } from '../discovery/service';
-import { getPostgresPool } from '../shared/postgres';
+import { getDatabase } from './database';
 import {
   CACHE_MODE,
-  DATABASE_URL,
   DEEZER_BASE_URL,
   DISCOVERY_MAX_RETRY_AFTER_SECONDS,
   DISCOVERY_STATS_FLUSH_SECONDS,
@@ -31,7 +30,7 @@ export function discoveryService(): DiscoveryService {
   if (service) return service;
   const mode = CACHE_MODE.value();
   if (!CACHE_MODES.includes(mode as CacheMode)) throw new Error(`CACHE_MODE must be one of ${CACHE_MODES.join(', ')}, not "${mode}"`);
-  const db = getPostgresPool(DATABASE_URL.value());
+  const db = getDatabase();
   // Provider spacing, blocks and IGDB's token are shared by every instance through Postgres.
   const shared = new PostgresProviderLimits(db);
   service = new DiscoveryService({

@@ -1,9 +1,40 @@
 // Every runtime setting, declared once through Firebase params so `firebase deploy` asks for
 // missing values and secrets never live in the repo.
-import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
 
-/** Postgres connection string (Cloud SQL in production; the local stack writes functions/.secret.local). */
+/**
+ * Postgres connection string when CLOUD_SQL_INSTANCE is empty (the local stack writes it to
+ * functions/.secret.local); with Cloud SQL, `none` (IAM auth) or postgres://user:password@cloudsql/db
+ * (PASSWORD auth: only its user, password and database are used).
+ */
 export const DATABASE_URL = defineSecret('DATABASE_URL');
+
+// Cloud SQL through the Cloud SQL connector (shared/postgresTarget.ts chooses).
+export const CLOUD_SQL_INSTANCE = defineString('CLOUD_SQL_INSTANCE', {
+  default: '',
+  description: 'Cloud SQL instance connection name (project:region:instance); empty = use the DATABASE_URL secret.',
+});
+export const CLOUD_SQL_AUTH = defineString('CLOUD_SQL_AUTH', {
+  default: 'IAM',
+  description: 'IAM (database user = the runtime service account) or PASSWORD (user and password from DATABASE_URL).',
+  input: { select: { options: [{ value: 'IAM' }, { value: 'PASSWORD' }] } },
+});
+export const CLOUD_SQL_IP_TYPE = defineString('CLOUD_SQL_IP_TYPE', {
+  default: 'PUBLIC',
+  description: 'Which address of the instance the connector dials: PUBLIC, PRIVATE (VPC) or PSC.',
+  input: { select: { options: [{ value: 'PUBLIC' }, { value: 'PRIVATE' }, { value: 'PSC' }] } },
+});
+export const CLOUD_SQL_USER = defineString('CLOUD_SQL_USER', {
+  default: '',
+  description: 'IAM auth: the runtime service account email (its database user).',
+});
+export const CLOUD_SQL_DATABASE = defineString('CLOUD_SQL_DATABASE', { default: 'question_factory', description: 'Database name on the Cloud SQL instance.' });
+
+/** App Check on the mobile callables; the local and test stacks set it to false. */
+export const APP_CHECK_ENFORCE = defineBoolean('APP_CHECK_ENFORCE', {
+  default: true,
+  description: 'Refuse mobile callables without a valid App Check token (false only for local stacks).',
+});
 
 /** OpenAI key; "none" (the local default) leaves only the offline facts generator. */
 export const OPENAI_API_KEY = defineSecret('OPENAI_API_KEY');
@@ -27,7 +58,7 @@ export const OPENAI_TIMEOUT_SECONDS = defineInt('OPENAI_TIMEOUT_SECONDS', {
 
 export const GENERATION_LEASE_SECONDS = defineInt('GENERATION_LEASE_SECONDS', {
   default: 300,
-  description: 'Lease on a generation request; also the task function timeout.',
+  description: 'Lease on a generation request; also the task function timeout (max 1800).',
 });
 
 export const GENERATION_MAX_ATTEMPTS = defineInt('GENERATION_MAX_ATTEMPTS', {
@@ -57,7 +88,7 @@ export const GLOBAL_DAILY_TOKEN_BUDGET = defineInt('GLOBAL_DAILY_TOKEN_BUDGET', 
 
 export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
   default: 'us-central1',
-  description: 'Region of the functions and of the generation task queue.',
+  description: 'Region of every function (setGlobalOptions) and so of the generation task queue.',
 });
 
 // Discovery cache (issue #5). Base URLs are params so tests and staging can point at other hosts.

@@ -1,14 +1,16 @@
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { HttpsError, onCall, onRequest, type FunctionsErrorCode } from 'firebase-functions/v2/https';
 import { onSchedule, type ScheduleFunction } from 'firebase-functions/v2/scheduler';
 import { z } from 'zod';
 import { discoveryService } from '../config/discoveryDependencies';
+import { getDatabase } from '../config/database';
 import { dependencies } from '../config/dependencies';
 import { rateLimiter } from '../config/rateLimiter';
 import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
+import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, toHttpsError } from '../shared/httpsErrors';
-import { getPostgresPool } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
 import { EXPIRED_REFRESH_CRON, PURGE_CRON, REFRESH_SCHEDULE } from './schedule';
@@ -32,9 +34,10 @@ async function withDiscoveryErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const options = { secrets: DISCOVERY_SECRETS, concurrency: 80 };
+const options = { secrets: DISCOVERY_SECRETS };
 
-export const getDiscovery = onCall(options, async (request) => {
+export const getDiscovery = onCall({ ...options, ...runtimeOptions('getDiscovery'), enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withDiscoveryErrors(async () => {
     await rateLimiter().take(uid, 'discovery');
@@ -50,7 +53,7 @@ const HTTP_STATUS: Partial<Record<FunctionsErrorCode, number>> = {
 };
 
 /** Public GET for the same lists (no auth: they are public charts), cacheable by a CDN while fresh. */
-export const discoveryFeed = onRequest(options, async (request, response) => {
+export const discoveryFeed = onRequest({ ...options, ...runtimeOptions('discoveryFeed') }, async (request, response) => {
   if (request.method !== 'GET') {
     response.set('allow', 'GET').status(405).json({ error: { status: 'INVALID_ARGUMENT', message: 'Use GET.' } });
     return;
@@ -66,7 +69,7 @@ export const discoveryFeed = onRequest(options, async (request, response) => {
   }
 });
 
-export const discoveryStats = onCall(options, async (request) => {
+export const discoveryStats = onCall({ ...options, ...runtimeOptions('discoveryStats') }, async (request) => {
   requireRole(request.auth, 'viewer');
   return withDiscoveryErrors(() => discoveryService().stats());
 });
@@ -76,11 +79,11 @@ const refreshNowSchema = z
   .strict()
   .refine((input) => (input.key === undefined) !== (input.provider === undefined), { message: 'give exactly one of key or provider' });
 
-export const refreshDiscoveryNow = onCall({ ...options, timeoutSeconds: 300 }, async (request) => {
+export const refreshDiscoveryNow = onCall({ ...options, ...runtimeOptions('refreshDiscoveryNow'), timeoutSeconds: 300 }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withDiscoveryErrors(async () => {
     const target = parseInput(refreshNowSchema, request.data);
-    return audited(getPostgresPool(DATABASE_URL.value()), actor, 'refreshDiscoveryNow', { target: target.key ?? target.provider, params: target }, async () => {
+    return audited(getDatabase(), actor, 'refreshDiscoveryNow', { target: target.key ?? target.provider, params: target }, async () => {
       const { outcomes, ...summary } = await discoveryService().refreshNow(target);
       return { ...summary, outcomes };
     });
@@ -93,24 +96,24 @@ const scheduled = { secrets: DISCOVERY_SECRETS, timeZone: DISCOVERY_TIMEZONE, ti
 export const discoveryRefresh: Record<string, ScheduleFunction> = Object.fromEntries(
   REFRESH_SCHEDULE.map((job) => [
     job.id,
-    onSchedule({ ...scheduled, schedule: job.cron }, async () => {
+    onSchedule({ ...scheduled, ...runtimeOptions(`discoveryRefresh-${job.id}`), schedule: job.cron }, async () => {
       const summary = await discoveryService().refreshFeeds(job.id, job.feeds);
       if (summary.failed > 0) logger.warn('discovery refresh had failures', { job: job.id, failed: summary.failed });
     }),
   ]),
 );
 
-export const discoveryRefreshExpired = onSchedule({ ...scheduled, schedule: EXPIRED_REFRESH_CRON }, async () => {
+export const discoveryRefreshExpired = onSchedule({ ...scheduled, ...runtimeOptions('discoveryRefreshExpired'), schedule: EXPIRED_REFRESH_CRON }, async () => {
   await discoveryService().refreshExpired();
 });
 
-export const discoveryPurge = onSchedule({ ...scheduled, schedule: PURGE_CRON }, async () => {
+export const discoveryPurge = onSchedule({ ...scheduled, ...runtimeOptions('discoveryPurge'), schedule: PURGE_CRON }, async () => {
   await discoveryService().purge();
 });
 
 /** Mondays after the night's refreshes: this week's trending lists become themed question pools. */
 export const trendingThemes = onSchedule(
-  { secrets: [DATABASE_URL, OPENAI_API_KEY], timeZone: DISCOVERY_TIMEZONE, schedule: '0 6 * * 1', timeoutSeconds: 300, retryCount: 1 },
+  { ...runtimeOptions('trendingThemes'), secrets: [DATABASE_URL, OPENAI_API_KEY], timeZone: DISCOVERY_TIMEZONE, schedule: '0 6 * * 1', timeoutSeconds: 300, retryCount: 1 },
   async () => {
     const { queued, skipped } = await queueTrendingThemes(dependencies());
     logger.info('discovery.trendingThemes', { queued: queued.length, created: queued.filter((q) => q.created).length, skipped });

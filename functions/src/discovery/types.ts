@@ -6,14 +6,18 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const ENDPOINTS = ['trending', 'popular', 'upcoming', 'charts', 'schedule'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
+export type DatePrecision = 'day' | 'month' | 'year';
+
 export type DiscoveryItem = {
   /** `provider:nativeId`, stable across refreshes. */
   id: string;
   title: string;
   subtitle: string | null;
   image: string | null;
-  /** ISO date (YYYY-MM-DD) when the provider gives one. */
+  /** ISO date (YYYY-MM-DD) when the provider gives one; for a month or year, its first day. */
   releaseDate: string | null;
+  /** How much of releaseDate is known (Jikan knows some dates only to the month or year); absent on rows cached before it existed. */
+  releaseDatePrecision?: DatePrecision | null;
   /** 1-based position in the provider's list. */
   rank: number;
   score: number | null;

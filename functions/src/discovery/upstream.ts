@@ -97,6 +97,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** `2024-05-17T00:00:00+00:00` or `2024-05-17` → `2024-05-17`; anything else → null. */
+/** A full date as providers send it: day precision when there is one. */
+export function dayPrecision(date: string | null): 'day' | null {
+  return date ? 'day' : null;
+}
+
 export function isoDate(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const match = /^(\d{4}-\d{2}-\d{2})/.exec(value);

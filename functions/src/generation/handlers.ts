@@ -1,12 +1,14 @@
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { onCall } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { z } from 'zod';
 import { dependencies, overviewDeps } from '../config/dependencies';
-import { DATABASE_URL, OPENAI_API_KEY } from '../config/params';
+import { DATABASE_URL, GENERATION_LEASE_SECONDS, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
 import { noteGenerationActivity } from '../admin/overview';
+import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
 import { getGenerationStats } from './queries/getGenerationStats';
@@ -14,7 +16,14 @@ import { retryGenerationRequest } from './retryGenerationRequest';
 import { runGenerationTask } from './runGenerationTask';
 import { sweepGenerationRequests } from './sweepGenerationRequests';
 
-export const requestGeneration = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
+export const requestGeneration = onCall({
+  ...runtimeOptions('requestGeneration'),
+  secrets: [DATABASE_URL],
+  enforceAppCheck: appCheckEnforced(),
+  // Replay protection where enforced: creating work is the costly call (clients use limited-use tokens).
+  consumeAppCheckToken: appCheckEnforced(),
+}, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => acceptGenerationRequest(dependencies(), uid, request.data));
 });
@@ -23,9 +32,10 @@ const taskPayloadSchema = z.object({ requestKey: z.string().regex(/^[0-9a-f]{64}
 
 export const generateQuestionPool = onTaskDispatched(
   {
+    ...runtimeOptions('generateQuestionPool'),
     secrets: [DATABASE_URL, OPENAI_API_KEY],
     // The lease is the job timeout: a run never outlives the claim that protects it.
-    timeoutSeconds: 300,
+    timeoutSeconds: GENERATION_LEASE_SECONDS,
     memory: '512MiB',
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 10, maxBackoffSeconds: 600, maxDoublings: 5 },
     // Keeps the model under its rate limit: at most 5 new runs a second, 20 at once.
@@ -49,14 +59,14 @@ export const generateQuestionPool = onTaskDispatched(
 );
 
 export const sweepGenerationRequestsJob = onSchedule(
-  { schedule: 'every 2 minutes', secrets: [DATABASE_URL], timeoutSeconds: 120, retryCount: 0 },
+  { ...runtimeOptions('sweepGenerationRequests'), schedule: 'every 2 minutes', secrets: [DATABASE_URL], timeoutSeconds: 120, retryCount: 0 },
   async () => {
     const result = await sweepGenerationRequests(dependencies());
     logger.info('generation.sweep', result);
   },
 );
 
-export const retryRequest = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+export const retryRequest = onCall({ ...runtimeOptions('retryRequest'), secrets: [DATABASE_URL] }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withHttpsErrors(() => {
     const deps = dependencies();
@@ -65,7 +75,7 @@ export const retryRequest = onCall({ secrets: [DATABASE_URL] }, async (request) 
   });
 });
 
-export const generationStats = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+export const generationStats = onCall({ ...runtimeOptions('generationStats'), secrets: [DATABASE_URL] }, async (request) => {
   requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => getGenerationStats(dependencies().db));
 });

@@ -1,11 +1,14 @@
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { onCall } from 'firebase-functions/v2/https';
 import { dependencies } from '../config/dependencies';
 import { DATABASE_URL } from '../config/params';
 import { rateLimiter } from '../config/rateLimiter';
+import { requireAppCheck } from '../shared/appCheck';
 import { requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { checkAnswers as check, drawQuestions as draw } from './drawQuestions';
 
-export const drawQuestions = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
+export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(async () => {
     await rateLimiter().take(uid, 'draws');
@@ -13,7 +16,8 @@ export const drawQuestions = onCall({ secrets: [DATABASE_URL], concurrency: 80 }
   });
 });
 
-export const checkAnswers = onCall({ secrets: [DATABASE_URL], concurrency: 80 }, async (request) => {
+export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(async () => {
     await rateLimiter().take(uid, 'answers');

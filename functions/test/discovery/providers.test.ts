@@ -19,7 +19,7 @@ const isString = (v: unknown) => typeof v === 'string' && v.length > 0;
 const isHttps = (v: unknown) => typeof v === 'string' && v.startsWith('https://');
 
 function expectItemShape(item: DiscoveryItem | undefined, category: string) {
-  expect(Object.keys(item ?? {}).sort()).toEqual(['category', 'id', 'image', 'rank', 'releaseDate', 'score', 'subtitle', 'title', 'url']);
+  expect(Object.keys(item ?? {}).sort()).toEqual(['category', 'id', 'image', 'rank', 'releaseDate', 'releaseDatePrecision', 'score', 'subtitle', 'title', 'url']);
   expect(item!.id).toMatch(/^[a-z]+:\d+$/);
   expect(isString(item!.title)).toBe(true);
   expect(nullOr(item!.subtitle, isString)).toBe(true);

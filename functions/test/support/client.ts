@@ -17,10 +17,10 @@ export async function signUp(email = `player-${Math.random().toString(36).slice(
 
 export type CallableResult<T> = { ok: true; result: T } | { ok: false; status: string; message: string; httpStatus: number; details?: unknown };
 
-export async function callFunction<T = unknown>(name: string, data: unknown, user?: SignedIn): Promise<CallableResult<T>> {
+export async function callFunction<T = unknown>(name: string, data: unknown, user?: SignedIn, headers: Record<string, string> = {}): Promise<CallableResult<T>> {
   const response = await fetch(`${testStack().urls.functions}/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${user.idToken}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${user.idToken}` } : {}), ...headers },
     body: JSON.stringify({ data }),
   });
   const body = (await response.json()) as { result?: T; error?: { status: string; message: string; details?: unknown } };

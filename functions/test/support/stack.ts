@@ -10,6 +10,8 @@ export type TestStack = {
   /** POST /postgres/pause and /postgres/resume stop and restart the stack's Postgres. */
   controlUrl: string;
   env: Record<string, string>;
+  /** The firebase emulators' log (functions loaded, reloads). */
+  logFile: string;
   urls: { functions: string; firestore: string; auth: string; tasks: string; hosting: string; hub: string };
   /** Where emulated functions expect the discovery provider fixtures (test/support/providerFixtures.ts). */
   discoveryFixturePort: number;

@@ -8,6 +8,8 @@ export const DEEZER_DEFAULT_BASE_URL = 'https://api.deezer.com';
 const DEEZER_QUOTA_RETRY_SECONDS = 5;
 
 const catalogue: Catalogue = { charts: { categories: ['tracks', 'albums', 'artists'] } };
+// Entries without `link` (albums, at times) get their page from the id, as deezer.com names them.
+const PAGE_KIND: Record<string, string> = { tracks: 'track', albums: 'album', artists: 'artist' };
 
 const entry = z.object({
   id: z.number(),
@@ -45,9 +47,10 @@ export function createDeezerProvider(settings: UpstreamSettings & { sleep?: (ms:
           subtitle: r.artist?.name ?? null,
           image: r.album?.cover_medium ?? r.cover_medium ?? r.picture_medium ?? null,
           releaseDate: null,
+          releaseDatePrecision: null,
           rank: r.position ?? index + 1,
           score: r.rank ?? null,
-          url: r.link ?? null,
+          url: r.link ?? `https://www.deezer.com/${PAGE_KIND[feed.category!] ?? 'album'}/${r.id}`,
           category: feed.category!,
         }),
       );

@@ -119,6 +119,7 @@ export function createIgdbProvider(settings: IgdbSettings): DiscoveryProvider {
         subtitle: r.genres?.map((g) => g.name).join(', ') || null,
         image: r.cover?.image_id ? `https://images.igdb.com/igdb/image/upload/t_cover_big/${r.cover.image_id}.jpg` : null,
         releaseDate: r.first_release_date ? new Date(r.first_release_date * 1000).toISOString().slice(0, 10) : null,
+        releaseDatePrecision: r.first_release_date ? ('day' as const) : null,
         rank: index + 1,
         score: r.total_rating ?? null,
         url: r.url ?? null,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Catalogue, DiscoveryProvider, FeedResult } from '../types';
-import { isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
+import { dayPrecision, isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
 
 /** Apple's marketing RSS feeds carry the iTunes / Apple Music charts. */
 export const ITUNES_DEFAULT_BASE_URL = 'https://rss.applemarketingtools.com/api/v2';
@@ -36,6 +36,7 @@ export function createItunesProvider(settings: UpstreamSettings & { country: str
         subtitle: r.artistName ?? null,
         image: r.artworkUrl100 ?? null,
         releaseDate: isoDate(r.releaseDate),
+        releaseDatePrecision: dayPrecision(isoDate(r.releaseDate)),
         rank: index + 1,
         score: null,
         url: r.url ?? null,

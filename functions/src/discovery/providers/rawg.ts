@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderNotConfiguredError } from '../errors';
 import type { Catalogue, DiscoveryProvider, Feed, FeedResult } from '../types';
-import { isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
+import { dayPrecision, isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
 import { isSet } from './credentials';
 
 export const RAWG_DEFAULT_BASE_URL = 'https://api.rawg.io/api';
@@ -59,6 +59,7 @@ export function createRawgProvider(settings: UpstreamSettings & { apiKey: string
         subtitle: r.genres?.map((g) => g.name).join(', ') || null,
         image: r.background_image ?? null,
         releaseDate: isoDate(r.released),
+        releaseDatePrecision: dayPrecision(isoDate(r.released)),
         rank: index + 1,
         score: r.rating ?? null,
         url: r.slug ? `https://rawg.io/games/${r.slug}` : null,

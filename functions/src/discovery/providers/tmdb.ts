@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderNotConfiguredError } from '../errors';
 import type { Catalogue, DiscoveryProvider, Feed, FeedResult } from '../types';
-import { isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
+import { dayPrecision, isoDate, UpstreamClient, type UpstreamSettings } from '../upstream';
 import { isSet } from './credentials';
 
 export const TMDB_DEFAULT_BASE_URL = 'https://api.themoviedb.org/3';
@@ -63,6 +63,7 @@ export function createTmdbProvider(settings: UpstreamSettings & { apiToken: stri
           subtitle: original && original !== title ? original : null,
           image: r.poster_path ? `${IMAGE_BASE}${r.poster_path}` : null,
           releaseDate: isoDate(r.release_date ?? r.first_air_date),
+          releaseDatePrecision: dayPrecision(isoDate(r.release_date ?? r.first_air_date)),
           rank: index + 1,
           score: r.vote_average ?? null,
           url: `https://www.themoviedb.org/${feed.category}/${r.id}`,
