@@ -42,13 +42,14 @@ beforeAll(async () => {
   // The pool is made the way the app makes one: request, then listen until it is done.
   const accepted = await alice.client.requestGeneration({ pool, targetCount: 12 });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('pool not generated')), 60_000);
+    const timer = setTimeout(() => reject(new Error('pool not generated')), 150_000);
     const stop = alice.client.onGenerationStatus(accepted.requestKey, (status) => {
       if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
       if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
     }, reject);
   });
-});
+  // Cold function workers on a loaded 2-core machine: generation alone has taken over a minute.
+}, 180_000);
 
 afterAll(async () => {
   await closeAppClients();
@@ -208,7 +209,7 @@ describe('games through the callables', () => {
     expect((await rebuild(admin.client)).data).toMatchObject({ projectionWasCurrent: false });
     expect((await ref.get()).data()).toEqual(original);
     expect(await serverState(duelId)).toEqual(replay(await readLog(testFirestore(), duelId)));
-  });
+  }, 180_000);
 
   test('400 random payloads to the game callables: never an internal error', async () => {
     const signedIn = await signUp();
@@ -227,5 +228,5 @@ describe('games through the callables', () => {
       if (!outcome.ok && !actionable.has(outcome.status)) unexpected.push(`${name}: ${outcome.status} ${outcome.message}`);
     }
     expect(unexpected).toEqual([]);
-  });
+  }, 180_000);
 });

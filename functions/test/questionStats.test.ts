@@ -43,7 +43,7 @@ describe('answer statistics from played games', () => {
     const pool = uniquePool({ theme: 'answer stats' });
     const poolKey = poolKeyOf(poolParamsSchema.parse(pool));
     const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool, targetCount: 8 }, player);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done', 'failed'], 150_000);
     const items = (await poolItemSnapshots(poolKey)).map((doc) => ({ id: doc.id, ...(doc.data() as PoolItem) }));
     expect(items.length).toBeGreaterThanOrEqual(4);
     const [wrong, sound] = items;
@@ -109,5 +109,5 @@ describe('answer statistics from played games', () => {
     await setQuestionState(testFirestore(), { poolKey, questionId: wrong!.id, state: 'active', by: 'admin-uid' });
     await reviewQuestions(testFirestore(), [{ poolKey, questionId: wrong!.id }]);
     expect((await testFirestore().collection('question_pools').doc(poolKey).collection('items').doc(wrong!.id).get()).get('state')).toBe('active');
-  });
+  }, 240_000);
 });
