@@ -50,7 +50,7 @@ describe('roles', () => {
     // Nothing a refused caller asked for was recorded as done.
     const { rows } = await testDb().query(`SELECT count(*)::int AS n FROM admin_actions WHERE actor_uid = ANY($1)`, [[player.uid, viewer.uid]]);
     expect(rows[0].n).toBe(0);
-  });
+  }, 240_000); // 27 calls, many of them a cold emulator worker each
 });
 
 describe('input validation', () => {
@@ -79,7 +79,7 @@ describe('input validation', () => {
     }
     expect(await callFunction('adminGetRequest', { requestKey: 'c'.repeat(64) }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
     expect(await callFunction('adminListPoolQuestions', { poolKey: `en|gb|easy|geography|nothing-${randomBytes(3).toString('hex')}|mcq|v1` }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
-  });
+  }, 180_000);
 });
 
 describe('requests', () => {
