@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForStatus } from './support/pools';
+import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
 import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
 
@@ -22,6 +22,7 @@ async function failedRequest(theme = `api ${randomBytes(4).toString('hex')}`, ta
   await injectFaults(theme, [{ kind: 'refusal' }]);
   const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount }, player);
   expect((await waitForStatus(accepted.requestKey)).status).toBe('failed');
+  await waitForAttemptRows(accepted.requestKey);
   return accepted;
 }
 
