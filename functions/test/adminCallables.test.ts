@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForStatus } from './support/pools';
+import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
 import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
 
@@ -22,6 +22,7 @@ async function failedRequest(theme = `api ${randomBytes(4).toString('hex')}`, ta
   await injectFaults(theme, [{ kind: 'refusal' }]);
   const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount }, player);
   expect((await waitForStatus(accepted.requestKey)).status).toBe('failed');
+  await waitForAttemptRows(accepted.requestKey);
   return accepted;
 }
 
@@ -50,7 +51,7 @@ describe('roles', () => {
     // Nothing a refused caller asked for was recorded as done.
     const { rows } = await testDb().query(`SELECT count(*)::int AS n FROM admin_actions WHERE actor_uid = ANY($1)`, [[player.uid, viewer.uid]]);
     expect(rows[0].n).toBe(0);
-  });
+  }, 240_000); // 27 calls, many of them a cold emulator worker each
 });
 
 describe('input validation', () => {
@@ -79,7 +80,7 @@ describe('input validation', () => {
     }
     expect(await callFunction('adminGetRequest', { requestKey: 'c'.repeat(64) }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
     expect(await callFunction('adminListPoolQuestions', { poolKey: `en|gb|easy|geography|nothing-${randomBytes(3).toString('hex')}|mcq|v1` }, admin)).toMatchObject({ ok: false, status: 'NOT_FOUND' });
-  });
+  }, 180_000);
 });
 
 describe('requests', () => {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { ARTIFACTS, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForStatus } from './support/pools';
+import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
 import { closeTestClients, testDb, testStack } from './support/stack';
 
@@ -53,6 +53,7 @@ async function failedRequests(count: number, theme = `console ${randomBytes(4).t
   for (let i = 0; i < count; i++) {
     const request = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 3 + i }, player);
     expect((await waitForStatus(request.requestKey)).status).toBe('failed');
+    await waitForAttemptRows(request.requestKey);
     accepted.push(request);
   }
   return accepted;

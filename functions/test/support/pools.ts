@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolParamsInput } from '../../src/generation/poolParams';
-import { testFirestore } from './stack';
+import { testDb, testFirestore } from './stack';
 
 /** A pool no other test touches: versions run in sequence from a random start, so a file never repeats one. */
 let counter = Number.parseInt(randomUUID().slice(0, 6), 16);
@@ -44,4 +44,15 @@ export function waitForStatus(requestKey: string, wanted: string[] = ['done', 'f
 
 export async function poolItemSnapshots(poolKey: string) {
   return (await testFirestore().collection('question_pools').doc(poolKey).collection('items').get()).docs;
+}
+
+/** The attempt's row is recorded just after its final status is mirrored: wait for it too. */
+export async function waitForAttemptRows(requestKey: string, count = 1, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await testDb().query<{ n: number }>('SELECT count(*)::int AS n FROM generation_attempts WHERE request_key = $1', [requestKey]);
+    if (rows[0]!.n >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no attempt row for ${requestKey} after ${timeoutMs} ms`);
 }
