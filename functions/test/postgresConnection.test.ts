@@ -109,9 +109,13 @@ describe('pool sizes and the connection budget', () => {
     expect(poolSizeForFunction('drawQuestions')).toBe(10);
     expect(poolSizeForFunction('sweepGenerationRequests')).toBe(2);
     expect(runtimeOptions('generateQuestionPool')).toEqual(RUNTIME_CLASSES.task);
-    // The hourly refresh runs six providers side by side, each fill holding a connection.
-    expect(poolSizeForFunction('discoveryRefreshExpired')).toBe(7);
+    // A cache fill holds no connection during the provider call (fill lease), so the hourly refresh
+    // needs no more than any cron.
+    expect(poolSizeForFunction('discoveryRefreshExpired')).toBe(2);
     expect(runtimeOptions('discoveryRefreshExpired')).toEqual({ maxInstances: 1, concurrency: 1 });
+    // Game callables live in Firestore: they count for nothing in the budget.
+    expect(classOfFunction('submitAnswer')).toBe('game');
+    expect(connectionsNeeded(['submitAnswer', 'createGame', 'checkGameProjections']).total).toBe(0);
   });
 
   test('the generation queue cannot dispatch more tasks than the task function has room for', () => {

@@ -1,3 +1,4 @@
+import { runtimeOptions } from '../config/runtime';
 import { onCall, HttpsError } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { z } from 'zod';
@@ -35,7 +36,7 @@ export const adminOverview = onCall(options, async (request) => {
 });
 
 /** A floor under the overview's freshness when nothing changes state (counts by age, the budget's day). */
-export const adminStatsRefresh = onSchedule({ schedule: 'every 1 minutes', secrets: [DATABASE_URL], retryCount: 0 }, async () => {
+export const adminStatsRefresh = onSchedule({ ...runtimeOptions('adminStatsRefresh'), schedule: 'every 1 minutes', secrets: [DATABASE_URL], retryCount: 0 }, async () => {
   await publishOverview(overviewDeps());
 });
 

@@ -7,29 +7,38 @@
  * `max_connections` must be at least this plus what operators use (migrations, psql) and
  * Postgres' reserved superuser slots: see "Connection budget" in the README.
  */
-export const CONNECTION_BUDGET = 280;
+export const CONNECTION_BUDGET = 380;
 
 /** A request of a callable spends most of its time outside Postgres (auth, Firestore, the queue). */
 export const DB_TIME_SHARE = 1 / 8;
 export const POOL_MIN = 2;
 export const POOL_MAX = 10;
 
-export type RuntimeClass = 'mobile' | 'task' | 'admin' | 'scheduled' | 'refreshAll';
+export type RuntimeClass = 'mobile' | 'game' | 'task' | 'admin' | 'scheduled' | 'firestoreJob';
 
-type RuntimeLimits = { maxInstances: number; concurrency: number; /** connections one request may hold at once */ minPool?: number };
+type RuntimeLimits = {
+  maxInstances: number;
+  concurrency: number;
+  /** connections one request may hold at once */
+  minPool?: number;
+  /** Firestore-only functions never open a Postgres connection (pg opens them on first query). */
+  usesPostgres?: false;
+};
 
 export const RUNTIME_CLASSES: Record<RuntimeClass, RuntimeLimits> = {
   // The app's callables and the public feed: many short requests per instance.
   mobile: { maxInstances: 4, concurrency: 80 },
+  // Game callables and the game-server ingest: Firestore only (the log, projections, draw memory).
+  game: { maxInstances: 10, concurrency: 80, usesPostgres: false },
   // Generation tasks: 2 × 10 covers the queue's 20 concurrent dispatches.
   task: { maxInstances: 2, concurrency: 10 },
-  // Console and CLI callables, and any function not listed below (the global default).
-  admin: { maxInstances: 2, concurrency: 10 },
+  // Console and CLI callables, and any function not listed below (the global default): a few
+  // operators, so one instance each.
+  admin: { maxInstances: 1, concurrency: 10 },
   // Crons: one run at a time.
   scheduled: { maxInstances: 1, concurrency: 1 },
-  // The hourly refresh of expired lists runs the six providers side by side, and a cache fill holds
-  // its connection (advisory lock) during the provider call: one each, plus the stats flush.
-  refreshAll: { maxInstances: 1, concurrency: 1, minPool: 7 },
+  // Crons that touch Firestore only.
+  firestoreJob: { maxInstances: 1, concurrency: 1, usesPostgres: false },
 };
 
 /** Every deployed function (as `firebase deploy` names it) and its class. */
@@ -39,15 +48,45 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   checkAnswers: 'mobile',
   getDiscovery: 'mobile',
   discoveryFeed: 'mobile',
+  createGame: 'game',
+  joinGame: 'game',
+  startGame: 'game',
+  nextQuestion: 'game',
+  submitAnswer: 'game',
+  ingestGameEvents: 'game',
   generateQuestionPool: 'task',
   retryRequest: 'admin',
   generationStats: 'admin',
   discoveryStats: 'admin',
   refreshDiscoveryNow: 'admin',
+  rebuildGame: 'admin',
+  createBatch: 'admin',
+  startBatch: 'admin',
+  cancelBatch: 'admin',
+  getBatch: 'admin',
+  listBatches: 'admin',
+  adminOverview: 'admin',
+  adminListRequests: 'admin',
+  adminGetRequest: 'admin',
+  adminRetryRequests: 'admin',
+  adminCancelRequests: 'admin',
+  adminListPools: 'admin',
+  adminListPoolQuestions: 'admin',
+  adminSetQuestionState: 'admin',
+  adminTopUpPool: 'admin',
+  adminQueueStatus: 'admin',
+  adminQueueControl: 'admin',
+  adminListDiscovery: 'admin',
+  adminGetDiscoveryEntry: 'admin',
+  adminListAudit: 'admin',
   sweepGenerationRequests: 'scheduled',
-  discoveryRefreshExpired: 'refreshAll',
+  discoveryRefreshExpired: 'scheduled',
   discoveryPurge: 'scheduled',
   trendingThemes: 'scheduled',
+  adminStatsRefresh: 'scheduled',
+  purgeOldRecords: 'scheduled',
+  pollOpenAIBatches: 'scheduled',
+  checkGameProjections: 'firestoreJob',
   // discoveryRefresh-<id>: one per schedule row, matched by prefix in classOfFunction.
 };
 const GROUPED_SCHEDULED = ['discoveryRefresh-'];
@@ -58,6 +97,7 @@ export function poolSizeFor(concurrency: number, minPool = POOL_MIN): number {
 }
 
 function poolOf(limits: RuntimeLimits): number {
+  if (limits.usesPostgres === false) return 0;
   return poolSizeFor(limits.concurrency, limits.minPool);
 }
 
@@ -78,7 +118,8 @@ export function runtimeOptions(name: string): { maxInstances: number; concurrenc
 
 /** Pool size for the function this process serves. */
 export function poolSizeForFunction(name: string | undefined): number {
-  return poolOf(RUNTIME_CLASSES[classOfFunction(name)]);
+  // A Firestore-only function that does reach Postgres (an audit row) still gets a minimal pool.
+  return Math.max(1, poolOf(RUNTIME_CLASSES[classOfFunction(name)]));
 }
 
 /** Worst case: every instance of every function at its maximum, each with a full pool. */

@@ -9,7 +9,7 @@ import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
 import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
 import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
-import { parsePriceTable, type PriceTable } from '../batches/costs';
+import { parsePriceTable, priceOf, type PriceTable } from '../batches/costs';
 import { mirrorBatchesOfRequest } from '../batches/batchMirror';
 import type { BatchApiConfig } from '../batches/openaiBatch/batchApiJob';
 import OpenAI from 'openai';
@@ -105,7 +105,8 @@ export function overviewDeps(): OverviewDeps {
     db: deps.db,
     firestore: deps.firestore,
     tokenBudget: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
-    priceInPerMTok: Number(params.MODEL_PRICE_IN_USD_PER_MTOK.value()) || 0,
-    priceOutPerMTok: Number(params.MODEL_PRICE_OUT_USD_PER_MTOK.value()) || 0,
+    // The console's "cost today" prices tokens with the same table as requests and batches.
+    priceInPerMTok: priceOf(deps.pricing.prices, deps.pricing.model).input,
+    priceOutPerMTok: priceOf(deps.pricing.prices, deps.pricing.model).output,
   };
 }

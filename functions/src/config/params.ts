@@ -143,9 +143,6 @@ export const MODEL_PRICES = defineString('MODEL_PRICES', {
   default: '{"gpt-4o-mini":{"input":0.15,"cachedInput":0.075,"output":0.6},"gpt-4o":{"input":2.5,"cachedInput":1.25,"output":10},"default":{"input":0.15,"cachedInput":0.075,"output":0.6}}',
   description: 'JSON price table, USD per million tokens per model: {"model":{"input","cachedInput","output"}}; "default" prices any other model. The Batch API bills half of it.',
 });
-// Admin console (issue #9): what a token costs, for "cost today" beside the budget.
-export const MODEL_PRICE_IN_USD_PER_MTOK = defineString('MODEL_PRICE_IN_USD_PER_MTOK', { default: '0.15', description: 'USD per million input tokens of OPENAI_MODEL.' });
-export const MODEL_PRICE_OUT_USD_PER_MTOK = defineString('MODEL_PRICE_OUT_USD_PER_MTOK', { default: '0.60', description: 'USD per million output tokens of OPENAI_MODEL.' });
 // Per-user rate limits (token buckets): calls per minute, which is also the burst a full bucket allows.
 export const RATE_DRAWS_PER_MINUTE = defineInt('RATE_DRAWS_PER_MINUTE', { default: 60, description: 'drawQuestions calls per user per minute.' });
 export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'checkAnswers calls per user per minute.' });

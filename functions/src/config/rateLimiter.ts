@@ -2,7 +2,7 @@ import { logger } from 'firebase-functions';
 import { getAuth } from 'firebase-admin/auth';
 import { LRUCache } from 'lru-cache';
 import { RateLimiter, type AccountCreatedAt } from '../limits/rateLimits';
-import { getPostgresPool } from '../shared/postgres';
+import { getDatabase } from './database';
 import * as params from './params';
 
 let limiter: RateLimiter | undefined;
@@ -26,7 +26,7 @@ function firebaseAccountCreatedAt(max = 100_000): AccountCreatedAt {
 /** One per instance, built inside the first request (params have values there). */
 export function rateLimiter(): RateLimiter {
   limiter ??= new RateLimiter(
-    getPostgresPool(params.DATABASE_URL.value()),
+    getDatabase(),
     {
       perMinute: {
         draws: params.RATE_DRAWS_PER_MINUTE.value(),

@@ -1,9 +1,11 @@
+import { appCheckEnforced, runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { onCall, onRequest } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { audited } from '../admin/audit';
 import { dependencies } from '../config/dependencies';
 import { DATABASE_URL, GAME_SERVER_SECRET } from '../config/params';
+import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, toHttpsError, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { gameRefInput } from './contract';
@@ -13,35 +15,41 @@ import { rebuildGame as rebuild } from './gameLog';
 import { ingestEvents, secretMatches } from './ingest';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
 
-const options = { secrets: [DATABASE_URL], concurrency: 80 };
+// The app's game callables: App Check like the other mobile callables (config/runtime.ts).
+const playOptions = (name: string) => ({ ...runtimeOptions(name), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() });
 
-export const createGame = onCall(options, async (request) => {
+export const createGame = onCall(playOptions('createGame'), async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => create(dependencies(), uid, request.data));
 });
 
-export const joinGame = onCall(options, async (request) => {
+export const joinGame = onCall(playOptions('joinGame'), async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => join(dependencies(), uid, request.data));
 });
 
-export const startGame = onCall(options, async (request) => {
+export const startGame = onCall(playOptions('startGame'), async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => start(dependencies(), uid, request.data));
 });
 
-export const nextQuestion = onCall(options, async (request) => {
+export const nextQuestion = onCall(playOptions('nextQuestion'), async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => next(dependencies(), uid, request.data));
 });
 
-export const submitAnswer = onCall(options, async (request) => {
+export const submitAnswer = onCall(playOptions('submitAnswer'), async (request) => {
+  requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
   return withHttpsErrors(() => submit(dependencies(), uid, request.data));
 });
 
 /** Admin: fold a game's log and rewrite its state and projection. */
-export const rebuildGame = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+export const rebuildGame = onCall({ ...runtimeOptions('rebuildGame'), secrets: [DATABASE_URL] }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withHttpsErrors(async () => {
     const { gameId } = parseInput(gameRefInput, request.data);
@@ -54,7 +62,7 @@ export const rebuildGame = onCall({ secrets: [DATABASE_URL] }, async (request) =
  * The live game server's door: POST { gameId, events } with the shared secret in
  * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch), 401 otherwise.
  */
-export const ingestGameEvents = onRequest({ secrets: [DATABASE_URL, GAME_SERVER_SECRET], concurrency: 80 }, async (req, res) => {
+export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'), secrets: [DATABASE_URL, GAME_SERVER_SECRET] }, async (req, res) => {
   if (req.method !== 'POST') {
     res.status(405).json({ error: 'POST only.' });
     return;
@@ -77,7 +85,7 @@ export const ingestGameEvents = onRequest({ secrets: [DATABASE_URL, GAME_SERVER_
  * Daily: async games idle for IDLE_GAME_HOURS end (time is up), then games that ended in the last day
  * have their projections compared with their logs; mismatches are logged and reported.
  */
-export const checkGameProjections = onSchedule({ schedule: 'every day 06:00', secrets: [DATABASE_URL], timeoutSeconds: 540, retryCount: 0 }, async () => {
+export const checkGameProjections = onSchedule({ ...runtimeOptions('checkGameProjections'), schedule: 'every day 06:00', secrets: [DATABASE_URL], timeoutSeconds: 540, retryCount: 0 }, async () => {
   const { firestore } = dependencies();
   const ended = await endIdleGames(firestore, Date.now() - IDLE_GAME_HOURS * 3600_000);
   if (ended.length > 0) logger.info('games.idle_ended', { games: ended.length });
