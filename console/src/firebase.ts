@@ -6,6 +6,9 @@ import { connectAuthEmulator, getAuth, type Auth } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable, type Functions } from 'firebase/functions';
 
+/** FUNCTIONS_REGION at build time (scripts/lib/console.mjs). */
+declare const __FUNCTIONS_REGION__: string;
+
 type EmulatorConfig = { projectId: string; region: string; auth: number; functions: number; firestore: number };
 
 export type Services = { app: FirebaseApp; auth: Auth; db: Firestore; functions: Functions; emulated: boolean };
@@ -32,7 +35,7 @@ export async function connect(): Promise<Services> {
   } else {
     const config = await (await fetch('/__/firebase/init.json')).json();
     const app = initializeApp(config);
-    const region = new URLSearchParams(location.search).get('region') ?? 'us-central1';
+    const region = new URLSearchParams(location.search).get('region') ?? __FUNCTIONS_REGION__;
     services = { app, auth: getAuth(app), db: getFirestore(app), functions: getFunctions(app, region), emulated: false };
   }
   return services;

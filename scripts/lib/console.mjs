@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { functionsDir, repoRoot, requireFromFunctions } from './paths.mjs';
+import { functionsRegion } from './region.mjs';
 
 export const consoleSrc = path.join(repoRoot, 'console', 'src');
 
@@ -30,6 +31,8 @@ export async function buildConsole({ outDir = consoleOutDir('start'), emulators 
     nodePaths: [path.join(functionsDir, 'node_modules')],
     logLevel: 'warning',
     legalComments: 'none',
+    // In production the console calls the functions in the region they were deployed to.
+    define: { __FUNCTIONS_REGION__: JSON.stringify(functionsRegion()) },
   });
   for (const file of ['index.html', 'console.css']) fs.copyFileSync(path.join(consoleSrc, file), path.join(outDir, file));
   if (emulators) fs.writeFileSync(path.join(outDir, 'emulators.json'), `${JSON.stringify(emulators)}\n`);
