@@ -229,9 +229,10 @@ describe('cost visibility', () => {
     const price = (tin: number, cached: number, tout: number) => ((tin - cached) * 0.15 + cached * 0.075 + tout * 0.6) / 1e6;
     for (const r of requests) {
       expect(r.model).toBe('fake-model');
-      expect(r.costUsd).toBeCloseTo(price(r.tokensIn, r.cachedTokensIn, r.tokensOut), 6);
+      // Costs are rounded to a millionth of a dollar.
+      expect(Math.abs(r.costUsd - price(r.tokensIn, r.cachedTokensIn, r.tokensOut))).toBeLessThanOrEqual(0.5e-6 + 1e-12);
     }
-    expect(batch.actualCostUsd).toBeCloseTo(price(batch.tokensIn, batch.cachedTokensIn, batch.tokensOut), 6);
+    expect(Math.abs(batch.actualCostUsd - price(batch.tokensIn, batch.cachedTokensIn, batch.tokensOut))).toBeLessThanOrEqual(0.5e-6 + 1e-12);
     expect(batch.syncCostUsd).toBe(batch.actualCostUsd);
     const rows = await testDb().query('SELECT sum(cached_tokens_in)::int AS c FROM generation_requests WHERE request_key = ANY($1)', [requests.map((r) => r.requestKey)]);
     expect(rows.rows[0].c).toBe(batch.cachedTokensIn);
@@ -255,13 +256,17 @@ describe('cancelBatch', () => {
     const keys = created.pools.map((p) => p.poolKey);
     const statusOf = async (poolKey: string) => (await testDb().query('SELECT status, not_before FROM generation_requests WHERE pool_key = $1', [poolKey])).rows[0];
     // Wait until the three are deferred (pending with a not_before) and the slow one is running.
-    for (let i = 0; i < 100; i++) {
+    let ready = false;
+    for (let i = 0; i < 150 && !ready; i++) {
       const states = await Promise.all(keys.map(statusOf));
-      if (states.slice(0, 3).every((s) => s.status === 'pending' && s.not_before) && states[3].status === 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      ready = states.slice(0, 3).every((s) => s.status === 'pending' && s.not_before) && states[3].status === 'running';
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    expect(ready).toBe(true);
     const cancelled = await callOrThrow<Batch>('cancelBatch', { batchId: created.batchId }, admin);
-    expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: 2, running: 1, finishedAt: null });
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: 2, failed: 0, finishedAt: null });
+    // The slow one was running: it is never cancelled (on a loaded machine it may already be done).
+    expect(cancelled.running + cancelled.done).toBe(1);
     const audit = await testDb().query(`SELECT action, outcome, actor_email FROM admin_actions WHERE target = $1 ORDER BY id`, [created.batchId]);
     expect(audit.rows).toEqual([
       { action: 'startBatch', outcome: 'ok', actor_email: 'admin@example.com' },

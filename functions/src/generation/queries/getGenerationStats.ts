@@ -30,7 +30,7 @@ export async function getGenerationStats(db: Queryable): Promise<GenerationStats
   const a = attempts.rows[0]!;
   const settled = a.done + a.failed;
   return {
-    requestsByStatus: Object.fromEntries(['pending', 'running', 'done', 'failed'].map((s) => [s, byStatus.rows.find((r) => r.status === s)?.n ?? 0])),
+    requestsByStatus: Object.fromEntries(['pending', 'running', 'done', 'failed', 'cancelled'].map((s) => [s, byStatus.rows.find((r) => r.status === s)?.n ?? 0])),
     last24h: {
       attempts: a.attempts, done: a.done, failed: a.failed, retried: a.retried, deferred: a.deferred,
       successRate: settled > 0 ? a.done / settled : null,
