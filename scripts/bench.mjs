@@ -37,7 +37,8 @@ try {
     console.log(`\n== ${group.name}: ${group.description}`);
     const started = Date.now();
     const figures = await group.run({ stack, openaiUrl: openai.url, log: (line) => console.log(`   ${line}`) });
-    for (const figure of figures) results.push({ group: group.name, ...figure });
+    const date = new Date().toISOString().slice(0, 10);
+    for (const figure of figures) results.push({ group: group.name, ...figure, date });
     console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 } finally {
@@ -58,7 +59,27 @@ const ran = new Set(groups.map((group) => group.name));
 const merged = [...previous.filter((r) => !ran.has(r.group) && !results.some((n) => n.name === r.name)), ...results];
 fs.writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`\nwrote ${path.relative(repoRoot, out)} (${new Date().toISOString().slice(0, 10)})`);
+writeReadmeTable(merged);
+console.log('updated the README bench table from it');
 process.exit(0);
+
+/** The README's figures are results.json's, rewritten between markers on every run, never by hand. */
+function writeReadmeTable(figures) {
+  const readme = path.join(repoRoot, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (!text.includes(start) || !text.includes(end)) return;
+  const cell = (value) => String(value).replace(/\|/g, '\\|');
+  const table = [
+    '| group | figure | value | baseline (same run) | target | met | measured |',
+    '|---|---|---|---|---|---|---|',
+    ...figures.map((f) => `| ${f.group ?? ''} | ${cell(f.name)} | ${cell(`${format(f.value)} ${f.unit}`)} | ${cell(`${f.baseline}: ${format(f.baselineValue)}`)} | ${cell(f.target)} | ${f.met ? 'yes' : '**no**'} | ${f.date ?? ''} |`),
+  ].join('\n');
+  const before = text.slice(0, text.indexOf(start) + start.length);
+  const after = text.slice(text.indexOf(end));
+  fs.writeFileSync(readme, `${before}\n${table}\n${after}`);
+}
 
 function format(value) {
   if (typeof value !== 'number') return String(value);
