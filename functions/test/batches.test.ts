@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForStatus } from './support/pools';
+import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb, testFirestore } from './support/stack';
 
 type Issue = { position: number | null; field: string; rule: string };
@@ -177,7 +177,8 @@ describe('startBatch (sync mode)', () => {
     const seen = await stream;
     const final = seen.at(-1)!;
     expect(final).toMatchObject({ status: 'done', total: 30, done: 30, failed: 0, pending: 0, running: 0 });
-    expect(final.questionsWritten).toBeGreaterThanOrEqual(120);
+    // A pool another file already filled needs fewer new questions: count what was written, not the target.
+    expect(final.questionsWritten).toBeGreaterThan(0);
     expect(final.finishedAt).not.toBeNull();
     // Live: the listener saw intermediate states, and nothing ever moved back.
     expect(seen.length).toBeGreaterThan(2);
@@ -188,7 +189,10 @@ describe('startBatch (sync mode)', () => {
     }
     const view = await callOrThrow<BatchView>('getBatch', { batchId: created.batchId }, admin);
     expect(view.batch).toMatchObject({ status: 'done', done: 30, questionsWritten: final.questionsWritten });
-    expect(view.requests.every((r) => r.status === 'done' && r.questions >= 4)).toBe(true);
+    expect(view.requests.every((r) => r.status === 'done')).toBe(true);
+    expect(view.requests.reduce((n, r) => n + r.questions, 0)).toBe(final.questionsWritten);
+    const sizes = await Promise.all(created.pools.map(async (p) => (await poolItemSnapshots(p.poolKey)).length));
+    expect(sizes.every((n) => n >= 4)).toBe(true);
     // Starting again changes nothing and counts nothing twice.
     const again = await callOrThrow<Batch>('startBatch', { batchId: created.batchId }, admin);
     expect(again).toMatchObject({ status: 'done', done: 30, questionsWritten: final.questionsWritten });
