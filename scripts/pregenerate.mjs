@@ -10,9 +10,11 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { call, CallableError, signIn } from './lib/client.mjs';
 import { repoRoot, requireFromFunctions } from './lib/paths.mjs';
+import { functionsRegion } from './lib/region.mjs';
 
 const PROJECT_ID = 'demo-question-factory';
-const REGION = 'us-central1';
+// The functions' region: FUNCTIONS_REGION, as the deploy and the local stack read it.
+const REGION = functionsRegion();
 
 const program = new Command()
   .name('pregenerate')

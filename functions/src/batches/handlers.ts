@@ -1,3 +1,4 @@
+import { runtimeOptions } from '../config/runtime';
 import { logger } from 'firebase-functions';
 import { onCall } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
@@ -23,7 +24,7 @@ function batchIdOf(data: unknown): string | undefined {
   return typeof id === 'string' ? id.slice(0, 100) : undefined;
 }
 
-export const createBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 120 }, async (request) => {
+export const createBatch = onCall({ ...runtimeOptions('createBatch'), secrets: [DATABASE_URL], timeoutSeconds: 120 }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withHttpsErrors(() => {
     const deps = dependencies();
@@ -32,7 +33,7 @@ export const createBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 120
 });
 
 // Accepting 5,000 pools takes a while; a start cut short resumes where it stopped when called again.
-export const startBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 540, memory: '512MiB' }, async (request) => {
+export const startBatch = onCall({ ...runtimeOptions('startBatch'), secrets: [DATABASE_URL], timeoutSeconds: 540, memory: '512MiB' }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withHttpsErrors(() => {
     const deps = dependencies();
@@ -40,7 +41,7 @@ export const startBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 540,
   });
 });
 
-export const cancelBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 120 }, async (request) => {
+export const cancelBatch = onCall({ ...runtimeOptions('cancelBatch'), secrets: [DATABASE_URL], timeoutSeconds: 120 }, async (request) => {
   const actor = requireRole(request.auth, 'admin');
   return withHttpsErrors(() => {
     const deps = dependencies();
@@ -48,19 +49,19 @@ export const cancelBatch = onCall({ secrets: [DATABASE_URL], timeoutSeconds: 120
   });
 });
 
-export const getBatch = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+export const getBatch = onCall({ ...runtimeOptions('getBatch'), secrets: [DATABASE_URL] }, async (request) => {
   requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => getBatchDomain(dependencies(), request.data));
 });
 
-export const listBatches = onCall({ secrets: [DATABASE_URL] }, async (request) => {
+export const listBatches = onCall({ ...runtimeOptions('listBatches'), secrets: [DATABASE_URL] }, async (request) => {
   requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => listBatchesDomain(dependencies(), request.data));
 });
 
 // Follows OpenAI Batch API jobs (mode "batch"): statuses, then the output downloaded once and applied.
 export const pollOpenAIBatches = onSchedule(
-  { schedule: 'every 1 minutes', secrets: [DATABASE_URL, OPENAI_API_KEY], timeoutSeconds: 300, retryCount: 0 },
+  { ...runtimeOptions('pollOpenAIBatches'), schedule: 'every 1 minutes', secrets: [DATABASE_URL, OPENAI_API_KEY], timeoutSeconds: 300, retryCount: 0 },
   async () => {
     const result = await pollBatchApiJobs(dependencies());
     logger.info('batchApi.poll-pass', result);
