@@ -17,7 +17,7 @@ function directives(csp: string | null): Map<string, string[]> {
 }
 
 describe('Hosting security headers', () => {
-  test.each(['/', '/index.html', '/console.js', '/console.css'])('%s carries CSP, HSTS, framing, sniffing and referrer rules', async (path) => {
+  test.each(['/', '/index.html', '/app.js', '/console.css'])('%s carries CSP, HSTS, framing, sniffing and referrer rules', async (path) => {
     const response = await fetch(`${testStack().urls.hosting}${path}`);
     expect(response.status).toBe(200);
     await response.arrayBuffer();
