@@ -120,6 +120,27 @@ describe('requests', () => {
     expect(detail.pool).toBeNull();
   }, 60_000);
 
+  test('the batch filter lists the requests a batch accepted, not the pools it dropped', async () => {
+    const a = { pool: uniquePool({ theme: 'flags' }), targetCount: 3 };
+    const mine = await callOrThrow<Accepted>('requestGeneration', a, player);
+    expect((await waitForStatus(mine.requestKey)).status).toBe('done');
+    // Cancelled before it started: both pools dropped, though a request for the first one exists.
+    const dropped = await callOrThrow<{ batchId: string }>('createBatch', { plan: [a, { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }], dryRun: false }, admin);
+    await callOrThrow('cancelBatch', { batchId: dropped.batchId }, admin);
+    expect(await callOrThrow<ListReply>('adminListRequests', { filter: { batchId: dropped.batchId } }, viewer)).toMatchObject({ total: 0, requests: [] });
+
+    const started = await callOrThrow<{ batchId: string }>('createBatch', { plan: [a, { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }], dryRun: false }, admin);
+    await callOrThrow('startBatch', { batchId: started.batchId }, admin);
+    const { requests } = await callOrThrow<{ requests: Array<{ requestKey: string }> }>('getBatch', { batchId: started.batchId }, admin);
+    for (const r of requests) expect((await waitForStatus(r.requestKey)).status).toBe('done');
+    const listed = await callOrThrow<ListReply>('adminListRequests', { filter: { batchId: started.batchId } }, viewer);
+    expect(listed.total).toBe(2);
+    expect(listed.requests.map((r) => r.requestKey).sort()).toEqual(requests.map((r) => r.requestKey).sort());
+    expect(listed.requests.map((r) => r.requestKey)).toContain(mine.requestKey);
+    // Requests a batch cancelled are searchable by their status.
+    expect(await callOrThrow<ListReply>('adminListRequests', { filter: { batchId: started.batchId, status: 'cancelled' } }, viewer)).toMatchObject({ total: 0 });
+  }, 90_000);
+
   test('cancel stops a running request for good; bulk actions refuse an empty filter and report what they skipped', async () => {
     const theme = `cancel ${randomBytes(4).toString('hex')}`;
     // The model hangs past the call timeout: the request stays running, then retries.

@@ -184,6 +184,90 @@ describe('pools', () => {
   }, 120_000);
 });
 
+describe('batches', () => {
+  test('an admin pastes a plan, reads the dry run, starts it and watches the bar reach 100% without a reload', async () => {
+    const name = `console batch ${randomBytes(4).toString('hex')}`;
+    // Facts pools (served offline), each with a version no other test uses.
+    const plan = { pools: [
+      { pool: uniquePool({ theme: 'world', level: 'easy' }), targetCount: 4 },
+      { pool: uniquePool({ theme: 'flags' }), targetCount: 4 },
+      { pool: uniquePool({ theme: 'currencies', level: 'hard' }), targetCount: 3 },
+      { pool: uniquePool({ theme: 'capitals', type: 'true_false' }), targetCount: 3 },
+    ] };
+    const page = await adminPage('#/batches');
+    await viewReady(page, 'batches');
+    await page.fill('#batch-form input[name=name]', name);
+    await page.fill('#batch-form textarea[name=plan]', JSON.stringify(plan, null, 2));
+    await page.click('#batch-dry-run');
+    await page.waitForSelector('#dry-run-table');
+    expect(await text(page, '#dry-run-summary')).toMatch(/^4 pools: 4 new, 0 already done, 0 in flight\. Mode sync\. Estimate: 0 model calls/);
+    expect(await page.locator('#dry-run-table tbody tr').count()).toBe(4);
+    expect(await page.locator('#dry-run-table [data-state="new"]').count()).toBe(4);
+    // A dry run creates nothing.
+    const { rows: none } = await testDb().query(`SELECT 1 FROM generation_batches WHERE name = $1`, [name]);
+    expect(none).toHaveLength(0);
+
+    await page.click('#batch-create');
+    await page.waitForFunction(() => /^#\/batches\/[0-9a-f]{64}$/.test(location.hash));
+    await viewReady(page, 'batches');
+    const batchId = (await page.evaluate(() => location.hash)).split('/')[2]!;
+    await page.waitForSelector('#batch-summary [data-status="created"]');
+    expect(await page.locator('#batch-progress .pct').getAttribute('data-pct')).toBe('0');
+
+    // Every percentage the bar shows, in order, recorded in the page as the head is redrawn.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { __pcts: number[] }).__pcts = seen;
+      const record = () => {
+        const pct = document.querySelector('#batch-progress .pct')?.getAttribute('data-pct');
+        if (pct !== null && pct !== undefined && Number(pct) !== seen.at(-1)) seen.push(Number(pct));
+      };
+      record();
+      new MutationObserver(record).observe(document.querySelector('#batch-head')!, { childList: true, subtree: true });
+    });
+    const unchanged = await markPage(page);
+    await page.click('#batch-start');
+    await page.waitForSelector('#batch-progress [data-pct="100"]', { timeout: 60_000 });
+    await page.waitForSelector('#batch-summary [data-status="done"]', { timeout: 30_000 });
+    await unchanged();
+    const pcts = await page.evaluate(() => (window as unknown as { __pcts: number[] }).__pcts);
+    expect(pcts[0]).toBe(0);
+    expect(pcts.at(-1)).toBe(100);
+    for (let i = 1; i < pcts.length; i++) expect(pcts[i]).toBeGreaterThan(pcts[i - 1]!);
+    expect(await text(page, '#batch-summary')).toContain('4 of 4 settled (4 done, 0 failed');
+    expect(await page.locator('#batch-start').count()).toBe(0);
+    expect(await page.locator('#batch-cancel').count()).toBe(0);
+    // Per-pool outcomes, redrawn from getBatch as the mirror moves: every pool done with its questions.
+    await page.waitForFunction(() => document.querySelectorAll('#batch-pools tbody [data-status="done"]').length === 4, undefined, { timeout: 30_000 });
+    const outcomeRows = await page.locator('#batch-pools tbody tr').allInnerTexts();
+    const { rows: links } = await testDb().query<{ request_key: string; pool_key: string; target_count: number }>(
+      `SELECT request_key, pool_key, target_count FROM generation_batch_requests WHERE batch_id = $1 AND state = 'linked' ORDER BY position`, [batchId]);
+    expect(links).toHaveLength(4);
+    links.forEach((link, i) => {
+      expect(outcomeRows[i]).toContain(link.pool_key);
+      expect(Number(outcomeRows[i]!.split('\t')[4])).toBeGreaterThanOrEqual(link.target_count);
+    });
+    await unchanged();
+    await screenshot(page, 'batches');
+
+    // The Requests view, filtered by this batch, lists exactly its requests.
+    await page.click(`a[href="#/requests?batchId=${batchId}"]`);
+    await viewReady(page, 'requests');
+    expect(await page.inputValue('#request-filters input[name=batchId]')).toBe(batchId);
+    expect(await text(page, '#request-total')).toBe('4 matching');
+    const listed = await page.locator('#request-table tbody a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(listed.sort()).toEqual(links.map((l) => `#/requests/${l.request_key}`).sort());
+    expect(await page.locator('#request-table tbody [data-status="done"]').count()).toBe(4);
+
+    // The audit log shows the creation (not a dry run) and the start, by this admin.
+    await page.evaluate(() => { location.hash = '#/audit?actor=admin%40example.com'; });
+    await viewReady(page, 'audit');
+    const audit = await page.locator('#audit-table tbody tr').allInnerTexts();
+    expect(audit.some((r) => r.includes('createBatch') && r.includes(name) && r.includes('"dryRun":false'))).toBe(true);
+    expect(audit.some((r) => r.includes('startBatch') && r.includes(batchId) && /\bok\b/.test(r))).toBe(true);
+  }, 180_000);
+});
+
 describe('queue, discovery, audit', () => {
   test('the queue view says what the emulator lacks and shows the Postgres view of the work', async () => {
     const page = await adminPage('#/queue');
@@ -240,7 +324,7 @@ describe('viewer', () => {
     await page.waitForSelector('#who:has-text("(viewer)")');
     const hashes = [
       `#/requests?pool=${encodeURIComponent(failed!.poolKey)}`, `#/requests/${failed!.requestKey}`, `#/pools/${encodeURIComponent(written.poolKey)}`,
-      '#/pools', '#/queue', '#/discovery', '#/audit', '#/overview',
+      '#/pools', '#/batches', '#/queue', '#/discovery', '#/audit', '#/overview',
     ];
     for (const hash of hashes) {
       await page.evaluate((h) => { location.hash = h; }, hash);
@@ -254,7 +338,7 @@ describe('viewer', () => {
   }, 120_000);
 
   test('every view left a screenshot', () => {
-    for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'queue', 'discovery', 'audit']) {
+    for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'batches', 'queue', 'discovery', 'audit']) {
       expect(fs.existsSync(path.join(ARTIFACTS, `${name}.png`))).toBe(true);
     }
   });

@@ -35,7 +35,7 @@ export const requestsView: View = async (ctx) => {
   const form = h('form', { class: 'filters', id: 'request-filters' },
     input('keyPrefix', 'Request key prefix', { size: '12' }),
     input('pool', 'Pool key or part', { size: '28', placeholder: 'en|gb|easy|… or geography' }),
-    h('label', {}, 'Status', h('select', { name: 'status' }, ['', 'pending', 'running', 'done', 'failed'].map((s) => h('option', { value: s, selected: filter.status === s }, s || 'any')))),
+    h('label', {}, 'Status', h('select', { name: 'status' }, ['', 'pending', 'running', 'done', 'failed', 'cancelled'].map((s) => h('option', { value: s, selected: filter.status === s }, s || 'any')))),
     input('requester', 'Requester (uid or email)', { size: '20' }),
     input('batchId', 'Batch', { size: '12' }),
     input('from', 'From', { type: 'date' }),

@@ -27,7 +27,7 @@ const day = (endOfDay: boolean) => z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+
 export const filterSchema = z.strictObject({
   keyPrefix: z.string().trim().toLowerCase().regex(/^[0-9a-f]{1,64}$/, 'must be hex digits of a request key').optional(),
   pool: z.string().trim().min(1).max(200).optional(),
-  status: z.enum(['pending', 'running', 'done', 'failed']).optional(),
+  status: z.enum(['pending', 'running', 'done', 'failed', 'cancelled']).optional(),
   requester: z.string().trim().min(1).max(200).optional(),
   batchId: z.string().trim().regex(/^[0-9a-zA-Z_-]{1,128}$/, 'is not a batch id').optional(),
   from: day(false).optional(),
