@@ -47,7 +47,9 @@ function bigGame(scoreAnswer) {
 }
 
 export async function run({ stack, log }) {
-  const firestore = adminFirestore(stack);
+  // The functions' own Firestore instance (settings applied once), shared with the other groups of this process.
+  adminFirestore(stack);
+  const firestore = lib('shared/firebase.js').getFirestoreDb();
   const { appendEvents } = lib('games/gameLog.js');
   const { replay, parseEvent, scoreAnswer } = lib('games/engine/index.js');
   const run = Date.now();
