@@ -50,27 +50,35 @@ try {
     for (const figure of figures) results.push({ group: group.name, ...figure, date });
     console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
+  // Written before the stack stops: a group's idle pg client dropped by the shutdown must not cost the run.
+  report(results);
 } finally {
+  process.on('uncaughtException', (error) => {
+    if (error?.code === '57P01') return; // "terminating connection due to administrator command": our own shutdown
+    throw error;
+  });
   await stopAll();
   await openai.close();
 }
-
-const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target, r.met ? 'yes' : 'NO']);
-const header = ['figure', 'value', 'baseline (same run)', 'target', 'met'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
-const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
-console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}`);
-
-const out = path.join(benchDir, 'results.json');
-const previous = wanted.length > 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
-// A group run replaces all of that group's previous figures (a figure it no longer reports goes too).
-const ran = new Set(groups.map((group) => group.name));
-const merged = [...previous.filter((r) => !ran.has(r.group) && !results.some((n) => n.name === r.name)), ...results];
-fs.writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
-console.log(`\nwrote ${path.relative(repoRoot, out)} (${new Date().toISOString().slice(0, 10)})`);
-writeReadmeTable(merged);
-console.log('updated the README bench table from it');
 process.exit(0);
+
+function report(results) {
+  const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target, r.met ? 'yes' : 'NO']);
+  const header = ['figure', 'value', 'baseline (same run)', 'target', 'met'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}`);
+
+  const out = path.join(benchDir, 'results.json');
+  const previous = wanted.length > 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
+  // A group run replaces all of that group's previous figures (a figure it no longer reports goes too).
+  const ran = new Set(groups.map((group) => group.name));
+  const merged = [...previous.filter((r) => !ran.has(r.group) && !results.some((n) => n.name === r.name)), ...results];
+  fs.writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(repoRoot, out)} (${new Date().toISOString().slice(0, 10)})`);
+  writeReadmeTable(merged);
+  console.log('updated the README bench table from it');
+}
 
 /** The README's figures are results.json's, rewritten between markers on every run, never by hand. */
 function writeReadmeTable(figures) {
