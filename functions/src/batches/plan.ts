@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { generationRequestSchema, poolKeyOf, requestKeyOf, type PoolParams } from '../generation/poolParams';
 import { InvalidInputError } from '../shared/errors';
 import { canonicalJson, sha256Hex } from '../shared/hashing';
+import { valueAt } from '../shared/validation';
 
 export const MAX_PLAN_POOLS = 5_000;
 
@@ -37,15 +38,6 @@ function describe(issues: readonly z.core.$ZodIssue[], position: number | null, 
     if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) return { position, field, rule: 'is required' };
     return { position, field, rule: issue.message };
   });
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 function refuse(issues: PlanIssue[]): never {
