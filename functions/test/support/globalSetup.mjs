@@ -1,3 +1,5 @@
+import path from 'node:path';
+import os from 'node:os';
 import { startFakeOpenAI } from '../../../scripts/lib/fakeOpenAI.cjs';
 import http from 'node:http';
 import { freePort } from '../../../scripts/lib/ports.mjs';
@@ -62,6 +64,8 @@ export default async function globalSetup() {
   globalThis.__CONTROL__ = control;
   const controlUrl = `http://127.0.0.1:${control.address().port}`;
   // Test workers read the stack from the environment they inherit.
+  // uniquePool()'s counter, shared by the test files of this run (test/support/pools.ts).
+  process.env.QF_UNIQUE_POOL_FILE = path.join(os.tmpdir(), `qf-unique-pool-${process.pid}-${Date.now()}`);
   process.env.QF_TEST_STACK = JSON.stringify({ ...stack, stop: undefined, postgres: undefined, openaiUrl: openai.url, discoveryFixturePort, controlUrl });
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.env.FIREBASE_AUTH_EMULATOR_HOST;

@@ -1,13 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { PoolParamsInput } from '../../src/generation/poolParams';
 import { testDb, testFirestore } from './stack';
 
-/** A pool no other test touches: versions run in sequence from a random start, so a file never repeats one. */
-let counter = Number.parseInt(randomUUID().slice(0, 6), 16);
+// Markets (the pool's country) the generators ignore: they only widen the space of pool keys.
+const MARKETS = ['GB', 'US', 'IE', 'AU', 'NZ', 'CA', 'ZA', 'IN', 'SG', 'MT'];
+
+/**
+ * The next number of a counter shared by every test file of this run (a file in the stack's temp
+ * folder, named by globalSetup; files run one after another). A per-file random start let two files
+ * meet on one of the 1,000 versions now and then, and a test expecting new work found it done.
+ */
+function nextPoolNumber(): number {
+  const file = process.env.QF_UNIQUE_POOL_FILE;
+  if (!file) return Number.parseInt(randomUUID().slice(0, 6), 16);
+  const next = (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : 0) + 1;
+  fs.writeFileSync(file, String(next));
+  return next;
+}
+
+/** A pool no other test of this run touches (unless it passes overrides that pin the rest). */
 export function uniquePool(overrides: Partial<PoolParamsInput> = {}): PoolParamsInput {
-  counter += 1;
-  const version = 1 + (counter % 1000);
-  return { lang: 'en', country: 'GB', level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version, ...overrides };
+  const n = nextPoolNumber();
+  const version = 1 + (n % 1000);
+  const country = MARKETS[Math.floor(n / 1000) % MARKETS.length]!;
+  return { lang: 'en', country, level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version, ...overrides };
 }
 
 export type StatusDoc = { status: string; generated?: number; poolSize?: number; error?: string | null };
