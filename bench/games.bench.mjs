@@ -96,7 +96,7 @@ export async function run({ stack, log }) {
   log(`replay of ${events.length} events: ${replayMs.toFixed(1)} ms (zod parse alone ${parseMs.toFixed(1)} ms)`);
 
   // 3. submitAnswer (append transaction, server-scored) against checkAnswers (read-only), warm, same player and pool.
-  const { poolParamsSchema, poolKeyOf } = lib('generation/poolParams.js');
+  const { poolParamsSchema, poolKeyOf } = lib('questions/poolParams.js');
   const { writePoolQuestions } = lib('pools/poolStore.js');
   const { FactsGenerator } = lib('questions/facts/factsGenerator.js');
   const { questionIdOf } = lib('questions/question.js');

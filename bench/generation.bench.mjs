@@ -44,7 +44,7 @@ export async function run({ stack, openaiUrl, log }) {
   const { runGenerationTask } = require('./lib/generation/runGenerationTask.js');
   const { firebaseGenerationTaskQueue } = require('./lib/generation/taskQueue.js');
   const { upsertGenerationRequest } = require('./lib/generation/queries/upsertGenerationRequest.js');
-  const { generationRequestSchema, poolKeyOf, requestKeyOf } = require('./lib/generation/poolParams.js');
+  const { generationRequestSchema, poolKeyOf, requestKeyOf } = require('./lib/questions/poolParams.js');
   const { FactsGenerator } = require('./lib/questions/facts/factsGenerator.js');
   const { OpenAIGenerator } = require('./lib/questions/openai/openaiGenerator.js');
   const { getFirestoreDb } = require('./lib/shared/firebase.js');

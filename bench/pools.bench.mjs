@@ -30,11 +30,11 @@ async function timed(times, work) {
 
 export async function run({ stack, log }) {
   const firestore = adminFirestore(stack);
-  const { poolParamsSchema, poolKeyOf } = lib('generation/poolParams.js');
+  const { poolParamsSchema, poolKeyOf } = lib('questions/poolParams.js');
   const { writePoolQuestions, firestorePoolReader, readPoolQuestions, listPoolQuestionIds } = lib('pools/poolStore.js');
   const { PoolCache } = lib('pools/poolCache.js');
   const { pickUnseen } = lib('pools/seenMemory.js');
-  const { drawQuestions } = lib('pools/drawQuestions.js');
+  const { drawQuestions } = lib('draws/drawQuestions.js');
   const { FactsGenerator } = lib('questions/facts/factsGenerator.js');
   const { questionIdOf } = lib('questions/question.js');
   const { signatureOf, similarity, NEAR_DUPLICATE_THRESHOLD } = lib('pools/nearDuplicates.js');

@@ -217,7 +217,7 @@ async function providerRate({ stack, log }) {
 
 /** Firestore reads per 1,000 draws of 10: a short pool (8 questions) beside a full one (200). */
 async function shortPools({ firestore, log }) {
-  const { poolParamsSchema, poolKeyOf } = lib('generation/poolParams.js');
+  const { poolParamsSchema, poolKeyOf } = lib('questions/poolParams.js');
   const { writePoolQuestions, firestorePoolReader } = lib('pools/poolStore.js');
   const { PoolCache } = lib('pools/poolCache.js');
   const { FactsGenerator } = lib('questions/facts/factsGenerator.js');
@@ -270,12 +270,12 @@ async function shortPools({ firestore, log }) {
 async function mixedLoad({ stack, firestore, queue, log }) {
   const { Pool } = require('pg');
   const { acceptGenerationRequest } = lib('generation/acceptGenerationRequest.js');
-  const { drawQuestions } = lib('pools/drawQuestions.js');
+  const { drawQuestions } = lib('draws/drawQuestions.js');
   const { PoolCache } = lib('pools/poolCache.js');
   const { firestorePoolReader, writePoolQuestions } = lib('pools/poolStore.js');
   const { FactsGenerator } = lib('questions/facts/factsGenerator.js');
   const { questionIdOf } = lib('questions/question.js');
-  const { poolParamsSchema, poolKeyOf } = lib('generation/poolParams.js');
+  const { poolParamsSchema, poolKeyOf } = lib('questions/poolParams.js');
   const { RateLimiter } = lib('limits/rateLimits.js');
   const db = new Pool({ connectionString: stack.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
   try {

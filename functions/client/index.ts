@@ -8,9 +8,9 @@ import type { createGameInput, CreateGameOutput, joinGameInput, JoinGameOutput, 
 import type { GameEvent } from '../src/games/engine';
 import type { GameProjection } from '../src/games/projection';
 import type { AcceptedRequest } from '../src/generation/acceptGenerationRequest';
-import type { GenerationRequestInput } from '../src/generation/poolParams';
-import type { CheckedAnswer, DrawResult } from '../src/pools/drawQuestions';
-import type { PoolParamsInput } from '../src/generation/poolParams';
+import type { GenerationRequestInput } from '../src/questions/poolParams';
+import type { CheckedAnswer, DrawResult } from '../src/draws/drawQuestions';
+import type { PoolParamsInput } from '../src/questions/poolParams';
 
 export type GenerationStatus = { status: 'pending' | 'running' | 'done' | 'failed'; generated?: number; poolSize?: number; error?: string | null };
 

@@ -1,7 +1,7 @@
 // The deployed functions, one line each. Everything else lives in its capability folder.
 export { requestGeneration, generateQuestionPool, retryRequest, generationStats } from './generation/handlers';
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
-export { drawQuestions, checkAnswers } from './pools/handlers';
+export { drawQuestions, checkAnswers } from './draws/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
 export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';
 export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/generation/poolParams';
+import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/questions/poolParams';
 import { upsertGenerationRequest } from '../src/generation/queries/upsertGenerationRequest';
 import { runGenerationTask, type RunDeps } from '../src/generation/runGenerationTask';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';

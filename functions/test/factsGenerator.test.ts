@@ -1,5 +1,5 @@
 import worldCountries from 'world-countries';
-import { poolParamsSchema, type PoolParamsInput } from '../src/generation/poolParams';
+import { poolParamsSchema, type PoolParamsInput } from '../src/questions/poolParams';
 import { answerNamesCountry, FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { questionIdOf, questionSchema } from '../src/questions/question';
 

@@ -4,7 +4,7 @@ import type { QuestionFactoryClient } from '../client';
 import { type GameState, replay } from '../src/games/engine';
 import { appendEvents, readLog } from '../src/games/gameLog';
 import { drawMemoryId } from '../src/pools/seenMemory';
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { appClient, closeAppClients } from './support/appClient';
 import { callFunction, signUp } from './support/client';
 import { uniquePool } from './support/pools';

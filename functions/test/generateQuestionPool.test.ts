@@ -1,7 +1,7 @@
 import { callOrThrow, deliverTaskAcknowledged, signUp, type SignedIn } from './support/client';
 import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb, testFirestore } from './support/stack';
-import { poolKeyOf, poolParamsSchema, requestKeyOf } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema, requestKeyOf } from '../src/questions/poolParams';
 import { questionIdOf } from '../src/questions/question';
 
 type Accepted = { requestKey: string; poolKey: string; status: string; created: boolean };

@@ -1,7 +1,7 @@
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
-import { generationRequestSchema, requestKeyOf } from '../src/generation/poolParams';
+import { generationRequestSchema, requestKeyOf } from '../src/questions/poolParams';
 import { mirrorStatus, STATUS_MIN_INTERVAL_MS } from '../src/generation/statusMirror';
 import { callOrThrow, signUp } from './support/client';
 import { statusRequesters, uniquePool, waitForStatus } from './support/pools';

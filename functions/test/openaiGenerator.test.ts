@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { startFakeOpenAI } from '../../scripts/lib/fakeOpenAI.cjs';
-import { poolParamsSchema } from '../src/generation/poolParams';
+import { poolParamsSchema } from '../src/questions/poolParams';
 import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from '../src/questions/openai/modelErrors';
 import { OpenAIGenerator } from '../src/questions/openai/openaiGenerator';
 import { injectFaults, modelCalls } from './support/fakeOpenAI';

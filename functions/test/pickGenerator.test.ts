@@ -1,4 +1,4 @@
-import { poolParamsSchema } from '../src/generation/poolParams';
+import { poolParamsSchema } from '../src/questions/poolParams';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { OpenAIGenerator } from '../src/questions/openai/openaiGenerator';
 import { pickGenerator } from '../src/questions/pickGenerator';

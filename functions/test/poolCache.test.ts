@@ -1,4 +1,4 @@
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { PoolCache, type PoolReader } from '../src/pools/poolCache';
 import { firestorePoolReader, writePoolQuestions, type StoredQuestion } from '../src/pools/poolStore';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';

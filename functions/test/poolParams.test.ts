@@ -1,4 +1,4 @@
-import { generationRequestSchema, poolKeyOf, poolParamsSchema, requestKeyOf, slugifyTheme } from '../src/generation/poolParams';
+import { generationRequestSchema, poolKeyOf, poolParamsSchema, requestKeyOf, slugifyTheme } from '../src/questions/poolParams';
 
 const base = { lang: 'fr', country: 'FR', level: 'easy', subject: 'geography', theme: 'Capitales', type: 'mcq' } as const;
 

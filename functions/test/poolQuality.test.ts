@@ -1,4 +1,4 @@
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { writePoolQuestions } from '../src/pools/poolStore';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { questionIdOf } from '../src/questions/question';

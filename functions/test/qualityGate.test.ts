@@ -1,4 +1,4 @@
-import { poolParamsSchema } from '../src/generation/poolParams';
+import { poolParamsSchema } from '../src/questions/poolParams';
 import { rejectionOf, screenCandidates, speaksLanguage } from '../src/pools/qualityGate';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';
 import { questionIdOf } from '../src/questions/question';

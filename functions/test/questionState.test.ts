@@ -1,4 +1,4 @@
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { PoolCache } from '../src/pools/poolCache';
 import { firestorePoolReader, writePoolQuestions, type StoredQuestion } from '../src/pools/poolStore';
 import { setQuestionState } from '../src/pools/questionState';

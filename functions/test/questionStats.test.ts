@@ -2,7 +2,7 @@ import type { GameEvent } from '../src/games/engine';
 import { scoreAnswer } from '../src/games/engine';
 import { judgeQuestion, MIN_ANSWERS_TO_FLAG, MIN_ANSWERS_TO_RECALIBRATE } from '../src/games/answerStats';
 import { readQuestionStats, reviewQuestions, STATS_ACTOR } from '../src/games/questionStats';
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import type { PoolItem } from '../src/pools/poolStore';
 import { setQuestionState } from '../src/pools/questionState';
 import { callOrThrow, signUp } from './support/client';

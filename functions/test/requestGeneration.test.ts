@@ -2,7 +2,7 @@ import { GENERATION_STATUS } from '../src/generation/statusMirror';
 import { callFunction, callOrThrow, signUp, type SignedIn } from './support/client';
 import { poolItemSnapshots, statusRequesters, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb, testFirestore } from './support/stack';
-import { poolKeyOf, poolParamsSchema } from '../src/generation/poolParams';
+import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 
 type Accepted = { requestKey: string; poolKey: string; status: string; created: boolean };
 

@@ -1,4 +1,4 @@
-import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/generation/poolParams';
+import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/questions/poolParams';
 import { triggerScheduled } from './support/client';
 import { uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb } from './support/stack';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { acceptGenerationRequest, type AcceptDeps } from '../src/generation/acceptGenerationRequest';
-import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/generation/poolParams';
+import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/questions/poolParams';
 import { nextUtcMidnight } from '../src/generation/quotas';
 import { upsertGenerationRequest } from '../src/generation/queries/upsertGenerationRequest';
 import { runGenerationTask, type RunDeps } from '../src/generation/runGenerationTask';

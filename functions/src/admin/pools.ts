@@ -4,7 +4,7 @@ import { NotFoundError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import { acceptGenerationRequest, type AcceptDeps } from '../generation/acceptGenerationRequest';
-import { MAX_TARGET_COUNT } from '../generation/poolParams';
+import { MAX_TARGET_COUNT } from '../questions/poolParams';
 import { poolItems, POOLS } from '../pools/poolStore';
 import { QUESTION_STATES, setQuestionState } from '../pools/questionState';
 import { listPools } from './queries/listPools';

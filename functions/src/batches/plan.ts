@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generationRequestSchema, poolKeyOf, requestKeyOf, type PoolParams } from '../generation/poolParams';
+import { generationRequestSchema, poolKeyOf, requestKeyOf, type PoolParams } from '../questions/poolParams';
 import { InvalidInputError } from '../shared/errors';
 import { canonicalJson, sha256Hex } from '../shared/hashing';
 import { valueAt } from '../shared/validation';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { acceptGenerationRequest, enqueueOwned } from '../generation/acceptGenerationRequest';
-import { poolParamsSchema } from '../generation/poolParams';
+import { poolParamsSchema } from '../questions/poolParams';
 import type { GenerationTaskQueue } from '../generation/taskQueue';
 import { pickGenerator } from '../questions/pickGenerator';
 import { submitBatchApiJob } from './openaiBatch/batchApiJob';

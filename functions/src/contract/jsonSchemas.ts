@@ -2,8 +2,8 @@ import { z } from 'zod';
 import * as games from '../games/contract';
 import { gameEventSchema } from '../games/engine';
 import { ingestInput, ingestOutput } from '../games/ingest';
-import { generationRequestSchema } from '../generation/poolParams';
-import { checkAnswersSchema, drawRequestSchema } from '../pools/drawQuestions';
+import { generationRequestSchema } from '../questions/poolParams';
+import { checkAnswersSchema, drawRequestSchema } from '../draws/drawQuestions';
 
 // The app's contract: every callable's input and reply as JSON Schema, so an app in any language
 // validates against the same definitions the functions parse with. `npm run contract` writes them to

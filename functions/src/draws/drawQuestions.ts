@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { NotFoundError, ResourceExhaustedError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { type AcceptDeps, acceptGenerationRequest } from '../generation/acceptGenerationRequest';
-import { poolKeyOf, poolParamsSchema } from '../generation/poolParams';
-import type { PoolCache } from './poolCache';
-import { drawnQuestionIds, drawUnseen } from './seenMemory';
+import { poolKeyOf, poolParamsSchema } from '../questions/poolParams';
+import type { PoolCache } from '../pools/poolCache';
+import { drawnQuestionIds, drawUnseen } from '../pools/seenMemory';
 
 export const MAX_DRAW = 50;
 /** A short pool is topped up to this size (or the draw size, if larger). */

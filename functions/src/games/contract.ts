@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { poolParamsSchema } from '../generation/poolParams';
+import { poolParamsSchema } from '../questions/poolParams';
 import { MAX_CHOICES } from './engine';
 
 // Inputs and replies of the game callables: parsed on the way in, exported as JSON Schema for apps.

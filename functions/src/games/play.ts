@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
-import { poolKeyOf } from '../generation/poolParams';
+import { poolKeyOf } from '../questions/poolParams';
 import type { PoolCache } from '../pools/poolCache';
 import { FailedPreconditionError, NotFoundError } from '../shared/errors';
 import { parseInput } from '../shared/validation';

@@ -4,7 +4,7 @@ import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
 import { isPaidGenerator, pickGenerator } from '../questions/pickGenerator';
-import { generationRequestSchema, poolKeyOf, requestKeyOf } from './poolParams';
+import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../questions/poolParams';
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
 import { getDailyUsage } from './queries/getDailyUsage';

@@ -6,7 +6,7 @@ import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qual
 import type { QuestionGenerator } from '../questions/generator';
 import { ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
-import { poolParamsSchema, type PoolParams } from './poolParams';
+import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';

@@ -1,15 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { StoredQuestion } from './poolStore';
+import type { PoolReader, StoredQuestion } from './poolTypes';
 
-/** Where the cache reads on a miss: Firestore in production, the same functions in tests and bench. */
-export type PoolReader = {
-  /** Every question of a pool, in one query. */
-  wholePool(poolKey: string): Promise<StoredQuestion[]>;
-  /** One question, or undefined if it does not exist. */
-  question(poolKey: string, id: string): Promise<StoredQuestion | undefined>;
-  /** How many questions the pool holds, from its metadata document (one read); 0 if none. */
-  poolCount?(poolKey: string): Promise<number>;
-};
+export type { PoolReader };
 
 export type PoolCacheOptions = {
   /** How long a pool's id list is trusted (5–30 min): new questions show up within this. */

@@ -1,22 +1,13 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import type { PoolParams } from '../generation/poolParams';
+import type { PoolParams } from '../questions/poolParams';
 import type { Question } from '../questions/question';
-import { notifyPoolWritten, type PoolReader } from './poolCache';
-import type { QuestionState } from './questionState';
+import { notifyPoolWritten } from './poolCache';
+import type { PoolItem, PoolReader, StoredQuestion } from './poolTypes';
+
+export type { PoolItem, StoredQuestion };
 
 export const POOLS = 'question_pools';
 export const ITEMS = 'items';
-
-export type StoredQuestion = Question & { id: string; state?: QuestionState };
-
-export type PoolItem = Question & {
-  requestKey: string;
-  createdAt: string;
-  state?: QuestionState;
-  stateReason?: string | null;
-  stateBy?: string;
-  stateAt?: string;
-};
 
 export function poolItems(db: Firestore, poolKey: string) {
   return db.collection(POOLS).doc(poolKey).collection(ITEMS);

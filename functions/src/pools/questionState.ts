@@ -2,12 +2,9 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { NotFoundError } from '../shared/errors';
 import { notifyPoolWritten } from './poolCache';
 import { poolItems } from './poolStore';
+import type { QuestionState } from './poolTypes';
 
-/**
- * Only active questions are dealt. An admin, or the answer statistics, may flag a question for review
- * or remove it; absent means active, so pools written before states existed need no migration.
- */
-export type QuestionState = 'active' | 'flagged' | 'removed';
+export type { QuestionState };
 
 export const QUESTION_STATES: readonly QuestionState[] = ['active', 'flagged', 'removed'];
 

@@ -1,4 +1,4 @@
-import type { PoolParams } from '../generation/poolParams';
+import type { PoolParams } from './poolParams';
 import type { Question } from './question';
 
 export type GenerateInput = {

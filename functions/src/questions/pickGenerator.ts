@@ -1,4 +1,4 @@
-import type { PoolParams } from '../generation/poolParams';
+import type { PoolParams } from './poolParams';
 import { InvalidInputError } from '../shared/errors';
 import type { QuestionGenerator } from './generator';
 

@@ -1,4 +1,4 @@
-import { poolParamsSchema } from '../../src/generation/poolParams';
+import { poolParamsSchema } from '../../src/questions/poolParams';
 import { firebaseGenerationTaskQueue } from '../../src/generation/taskQueue';
 import { loadTrendingItems } from '../../src/discovery/trending/loadTrendingItems';
 import { queueTrendingThemes, TRENDING_REQUESTER, weekVersion } from '../../src/discovery/trending/queueTrendingThemes';

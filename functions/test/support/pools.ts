@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { PoolParamsInput } from '../../src/generation/poolParams';
+import type { PoolParamsInput } from '../../src/questions/poolParams';
 import { testDb, testFirestore } from './stack';
 
 // Markets (the pool's country) the generators ignore: they only widen the space of pool keys.

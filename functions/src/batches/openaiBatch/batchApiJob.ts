@@ -1,7 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import OpenAI, { toFile } from 'openai';
 import { enqueueOwned } from '../../generation/acceptGenerationRequest';
-import { poolParamsSchema } from '../../generation/poolParams';
+import { poolParamsSchema } from '../../questions/poolParams';
 import type { GenerationTaskQueue } from '../../generation/taskQueue';
 import type { GenerationResult } from '../../generation/runGenerationTask';
 import { readPoolForScreening } from '../../pools/poolStore';

@@ -1,4 +1,4 @@
-import type { PoolParams } from '../../generation/poolParams';
+import type { PoolParams } from '../../questions/poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../../questions/generator';
 import { seededRandom, shuffled } from '../../questions/facts/random';
 import { questionIdOf, type Question } from '../../questions/question';

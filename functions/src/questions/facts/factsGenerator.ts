@@ -1,4 +1,4 @@
-import type { PoolParams } from '../../generation/poolParams';
+import type { PoolParams } from '../poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
 import { normalizeQuestionText, questionIdOf, type Question } from '../question';
 import { CONTINENT_REGION_CODES, COUNTRY_FACTS, TRANSCONTINENTAL_COUNTRIES, type CountryFact } from './countries';

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { z } from 'zod';
-import type { PoolParams } from '../../generation/poolParams';
+import type { PoolParams } from '../poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
 import { questionSchema, type Question } from '../question';
 import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from './modelErrors';

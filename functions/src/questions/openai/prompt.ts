@@ -1,4 +1,4 @@
-import type { PoolParams } from '../../generation/poolParams';
+import type { PoolParams } from '../poolParams';
 
 const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language' });
 
