@@ -4,7 +4,8 @@ import type { Pool } from 'pg';
 import { getLateConfiguredPool, getPostgresPool } from '../shared/postgres';
 import { choosePostgresTarget, type PostgresTarget } from '../shared/postgresTarget';
 import { poolSizeForFunction } from './capacity';
-import { CLOUD_SQL_AUTH, CLOUD_SQL_DATABASE, CLOUD_SQL_INSTANCE, CLOUD_SQL_IP_TYPE, CLOUD_SQL_USER, DATABASE_URL } from './params';
+import { CLOUD_SQL_AUTH, CLOUD_SQL_DATABASE, CLOUD_SQL_INSTANCE, CLOUD_SQL_IP_TYPE, CLOUD_SQL_USER, DATABASE_URL, TEST_INSTRUMENTATION } from './params';
+import { RoundTripCountingClient } from '../shared/instrumentedClients';
 
 let target: PostgresTarget | undefined;
 
@@ -32,9 +33,12 @@ export function postgresTarget(): PostgresTarget {
 export function getDatabase(): Pool {
   const chosen = postgresTarget();
   const max = poolSizeForFunction(process.env.FUNCTION_TARGET);
-  if (chosen.kind === 'url') return getPostgresPool(chosen.connectionString, { max });
+  // Test and bench stacks count every statement as a round trip (config/roundTripTrace.ts).
+  const counting = TEST_INSTRUMENTATION.value() ? { Client: RoundTripCountingClient } : {};
+  if (chosen.kind === 'url') return getPostgresPool(chosen.connectionString, { max, ...counting });
   return getLateConfiguredPool(`cloudsql:${chosen.instanceConnectionName}:${chosen.user}:${chosen.database}`, {
     max,
+    ...counting,
     user: chosen.user,
     password: chosen.password,
     database: chosen.database,

@@ -154,3 +154,9 @@ export const RATE_FRESH_ACCOUNT_PERCENT = defineInt('RATE_FRESH_ACCOUNT_PERCENT'
 export const RETENTION_ATTEMPTS_DAYS = defineInt('RETENTION_ATTEMPTS_DAYS', { default: 90, description: 'Days generation_attempts rows are kept.' });
 export const RETENTION_USAGE_DAYS = defineInt('RETENTION_USAGE_DAYS', { default: 400, description: 'Days usage_daily counters are kept.' });
 export const RETENTION_AUDIT_DAYS = defineInt('RETENTION_AUDIT_DAYS', { default: 365, description: 'Days admin_actions audit rows are kept.' });
+
+// Hot-path accounting (issue 19): test and bench stacks only.
+export const TEST_INSTRUMENTATION = defineBoolean('TEST_INSTRUMENTATION', {
+  default: false,
+  description: 'Test and bench stacks only, never production: count dependency round trips per call and report them to a caller that sends the x-qf-round-trips header.',
+});

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { dependencies, overviewDeps } from '../config/dependencies';
 import { DATABASE_URL, GENERATION_LEASE_SECONDS, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
+import { withRoundTripReport } from '../config/roundTripTrace';
 import { noteGenerationActivity } from '../admin/overview';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
@@ -25,7 +26,7 @@ export const requestGeneration = onCall({
 }, async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
-  return withHttpsErrors(() => acceptGenerationRequest(dependencies(), uid, request.data));
+  return withRoundTripReport(request.rawRequest, () => withHttpsErrors(() => acceptGenerationRequest(dependencies(), uid, request.data)));
 });
 
 const taskPayloadSchema = z.object({ requestKey: z.string().regex(/^[0-9a-f]{64}$/) });

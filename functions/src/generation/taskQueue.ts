@@ -1,4 +1,5 @@
 import { getAdminFunctions } from '../shared/firebase';
+import { tracedOperation } from '../shared/roundTrips';
 
 export type EnqueueOutcome = 'enqueued' | 'already-queued';
 
@@ -17,7 +18,7 @@ export function firebaseGenerationTaskQueue(functionName: string, region: string
   return {
     async enqueue(requestKey, enqueueCount) {
       try {
-        await queue.enqueue({ requestKey }, { id: generationTaskId(requestKey, enqueueCount) });
+        await tracedOperation('tasks', 'enqueue', () => queue.enqueue({ requestKey }, { id: generationTaskId(requestKey, enqueueCount) }));
         return 'enqueued';
       } catch (error) {
         if ((error as { code?: string }).code === 'functions/task-already-exists') return 'already-queued';

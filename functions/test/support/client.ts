@@ -74,3 +74,26 @@ export async function triggerScheduled(name: string): Promise<number> {
   await response.text();
   return response.status;
 }
+
+/** One operation of a call as the functions counted it (src/shared/roundTrips.ts). */
+export type CountedOperation = { dependency: 'postgres' | 'firestore' | 'tasks' | 'model'; operation: string; depth: number };
+export type RoundTrips = { criticalPath: number; total: number; byDependency: Record<string, number>; operations: CountedOperation[] };
+
+/**
+ * A callable call that asks the emulated function for its round trips (the test stack runs with
+ * TEST_INSTRUMENTATION on): dependency calls on the critical path, and in all.
+ */
+export async function callCountingRoundTrips<T = unknown>(name: string, data: unknown, user?: SignedIn): Promise<{ outcome: CallableResult<T>; roundTrips: RoundTrips }> {
+  const response = await fetch(`${testStack().urls.functions}/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-qf-round-trips': '1', ...(user ? { authorization: `Bearer ${user.idToken}` } : {}) },
+    body: JSON.stringify({ data }),
+  });
+  const header = response.headers.get('x-qf-round-trips');
+  const body = (await response.json()) as { result?: T; error?: { status: string; message: string; details?: unknown } };
+  if (!header) throw new Error(`${name} reported no round trips (is TEST_INSTRUMENTATION on in the test stack?)`);
+  const outcome: CallableResult<T> = body.error
+    ? { ok: false, status: body.error.status, message: body.error.message, httpStatus: response.status }
+    : { ok: true, result: body.result as T };
+  return { outcome, roundTrips: JSON.parse(header) as RoundTrips };
+}

@@ -45,6 +45,8 @@ export default async function globalSetup() {
       DEEZER_BASE_URL: `${fixture}/deezer`,
       ITUNES_BASE_URL: `${fixture}/itunes`,
       DISCOVERY_UPSTREAM_TIMEOUT_MS: '2000',
+      // Callables report their round trips to tests that ask (config/roundTripTrace.ts).
+      TEST_INSTRUMENTATION: 'true',
     },
   });
   globalThis.__STACK__ = stack;

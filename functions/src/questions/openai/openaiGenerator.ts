@@ -5,6 +5,7 @@ import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '
 import { questionSchema, type Question } from '../question';
 import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from './modelErrors';
 import { repairPrompt, responseJsonSchema, SYSTEM_PROMPT, userPrompt } from './prompt';
+import { tracedOperation } from '../../shared/roundTrips';
 
 export type OpenAIGeneratorOptions = {
   apiKey: string;
@@ -95,10 +96,10 @@ export class OpenAIGenerator implements QuestionGenerator {
 
   private async call(messages: Message[], params: PoolParams, timeoutMs: number): Promise<CallResult> {
     try {
-      const completion = await this.client.chat.completions.create(
+      const completion = await tracedOperation('model', 'chat.completions.create', () => this.client.chat.completions.create(
         chatCompletionBody(this.options.model, params, 0, messages),
         { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) },
-      );
+      ));
       const choice = completion.choices[0];
       if (!choice) throw new ModelUnavailableError('model returned no choices');
       if (choice.message.refusal) throw new ModelRefusalError(`model refused: ${choice.message.refusal}`);
