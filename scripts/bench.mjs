@@ -64,8 +64,14 @@ try {
 }
 process.exit(0);
 
+/** A figure without a target (met: null, a report) has no verdict. */
+function verdict(figure, no) {
+  if (figure.met === null || figure.met === undefined || figure.target === null || figure.target === undefined) return '—';
+  return figure.met ? 'yes' : no;
+}
+
 function report(results) {
-  const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target, r.met ? 'yes' : 'NO']);
+  const rows = results.map((r) => [r.name, `${format(r.value)} ${r.unit}`, `${r.baseline}: ${format(r.baselineValue)}`, r.target ?? '—', verdict(r, 'NO')]);
   const header = ['figure', 'value', 'baseline (same run)', 'target', 'met'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
@@ -93,7 +99,7 @@ function writeReadmeTable(figures) {
   const table = [
     '| group | figure | value | baseline (same run) | target | met | measured |',
     '|---|---|---|---|---|---|---|',
-    ...figures.map((f) => `| ${f.group ?? ''} | ${cell(f.name)} | ${cell(`${format(f.value)} ${f.unit}`)} | ${cell(`${f.baseline}: ${format(f.baselineValue)}`)} | ${cell(f.target)} | ${f.met ? 'yes' : '**no**'} | ${f.date ?? ''} |`),
+    ...figures.map((f) => `| ${f.group ?? ''} | ${cell(f.name)} | ${cell(`${format(f.value)} ${f.unit}`)} | ${cell(`${f.baseline}: ${format(f.baselineValue)}`)} | ${cell(f.target ?? '—')} | ${verdict(f, '**no**')} | ${f.date ?? ''} |`),
   ].join('\n');
   const before = text.slice(0, text.indexOf(start) + start.length);
   const after = text.slice(text.indexOf(end));

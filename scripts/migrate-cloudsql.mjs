@@ -1,7 +1,7 @@
 // `npm run migrate:cloudsql`: applies functions/migrations to a Cloud SQL instance through the Cloud
 // SQL connector (no public IP allow-listing, no Auth Proxy binary). It opens the connector's local
 // proxy on a Unix socket in a temp dir and points node-pg-migrate at it; Application Default
-// Credentials pay for the connection (run as the runtime service account, see README "Deploy").
+// Credentials pay for the connection (run as the runtime service account, see docs/deploy.md).
 //   CLOUD_SQL_INSTANCE=project:region:instance CLOUD_SQL_USER=<sa email> npm run migrate:cloudsql
 //   CLOUD_SQL_AUTH=PASSWORD DATABASE_URL=postgres://user:password@cloudsql/question_factory …
 // Same settings and rules as the functions (functions/src/shared/postgresTarget.ts).

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run pregenerate -- plan.json`: dry run, confirm, start a batch and follow it live.
 // The progress bar is driven by a Firestore listener on generation_batches/{batchId} (no polling);
-// Ctrl-C detaches and leaves the batch running. See README "Batches" for the options.
+// Ctrl-C detaches and leaves the batch running. Options: docs/operations.md, "Pre-generate from the command line".
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
@@ -68,6 +68,10 @@ async function connect(options) {
   }
   const ports = emulatorPorts();
   process.env.FIRESTORE_EMULATOR_HOST = options.firestoreHost ?? process.env.FIRESTORE_EMULATOR_HOST ?? `127.0.0.1:${ports.firestore}`;
+  // The emulators need no Google credentials: without these, the auth library probes the metadata
+  // server of a Google Cloud VM (a 403/ENOTFOUND warning on any other machine).
+  process.env.GCLOUD_PROJECT = PROJECT_ID;
+  process.env.METADATA_SERVER_DETECTION = 'none';
   const { initializeApp } = requireFromFunctions('firebase-admin/app');
   const { getFirestore } = requireFromFunctions('firebase-admin/firestore');
   const authUrl = options.authUrl ?? `http://127.0.0.1:${ports.auth}`;

@@ -10,7 +10,17 @@ const say = (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padS
 stopAllOnExit((reason) => say(`stopping (${reason})…`));
 
 const stack = await startStack({ profile: 'start', log: say });
-await runSampleJob(stack, say);
+const job = await runSampleJob(stack, say);
+
+// The phases overlap (Postgres, Firestore and the emulators start side by side): each line says when
+// that part was ready, counted from the start of this script.
+const at = (ms) => `${((ms - t0) / 1000).toFixed(1).padStart(5)} s`;
+console.log(`First question after ${at(job.firstQuestionAt).trim()}:
+  Postgres + migrations ready    ${at(stack.readyAt.postgres)}
+  Firestore emulator ready       ${at(stack.readyAt.firestore)}
+  Firebase emulators ready       ${at(stack.readyAt.emulators)}  (functions, Cloud Tasks, Auth, Hosting)
+  function workers loaded        ${at(job.workersReadyAt)}
+  job done, questions drawn      ${at(job.firstQuestionAt)}  (request → task → Firestore → draw)`);
 
 console.log(`
 Local stack is up (project ${stack.projectId}). Ctrl-C stops everything.

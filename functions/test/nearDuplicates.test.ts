@@ -25,7 +25,7 @@ function score(pairs: Pair[]) {
   return { precision: truePositives / (truePositives + falsePositives), recall: truePositives / (truePositives + falseNegatives) };
 }
 
-// Measured once on the untouched set (README "Question pools"); a change that loses ground fails.
+// Measured once on the untouched set (docs/pools.md); a change that loses ground fails.
 const TEST_SET_FLOOR = { precision: 1, recall: 0.66 };
 
 const question = (prompt: string, choices: string[], answerIndex = 0) => ({ prompt, choices, answerIndex, explanation: '', difficulty: 'easy', source: 'openai', model: 'test' });

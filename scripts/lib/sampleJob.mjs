@@ -58,7 +58,11 @@ export async function warmUp(stack) {
 }
 
 export async function runSampleJob(stack, say) {
-  const [player] = await Promise.all([signIn(stack.urls.auth, 'player@example.com', 'player-password'), warmUp(stack)]);
+  const [player] = await Promise.all([
+    signIn(stack.urls.auth, 'player@example.com', 'player-password'),
+    warmUp(stack).then(() => say('function workers loaded (first call of each function)')),
+  ]);
+  const workersReadyAt = Date.now();
   say(`signed in as player@example.com (uid ${player.uid})`);
   const request = { pool: SAMPLE_POOL, targetCount: 20 };
   say(`requestGeneration ${JSON.stringify(request)}`);
@@ -71,6 +75,7 @@ export async function runSampleJob(stack, say) {
   if (data.status !== 'done') throw new Error(`generation failed: ${data.error}`);
 
   const draw = await call(stack.urls.functions, 'drawQuestions', { pool: SAMPLE_POOL, count: 5 }, player.idToken);
+  const firstQuestionAt = Date.now();
   say(`drawQuestions → ${draw.questions.length} of ${draw.poolSize}:`);
   // Draws carry no answers: the app learns them by answering (here, always the first choice).
   const checked = await call(stack.urls.functions, 'checkAnswers', {
@@ -84,5 +89,5 @@ export async function runSampleJob(stack, say) {
     console.log(`     ${answer.explanation}`);
   }
   console.log('');
-  return { accepted, draw };
+  return { accepted, draw, workersReadyAt, firstQuestionAt };
 }

@@ -101,9 +101,12 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
     const postgresPort = process.env.DATABASE_URL ? undefined : await freePort();
     const databaseUrl = process.env.DATABASE_URL || embeddedPostgresUrl(postgresPort);
     const built = buildIfStale({ log });
+    // When each part became ready (epoch ms): `npm start` prints them as its phases.
+    const readyAt = {};
     const postgresReady = startPostgres({ log, port: postgresPort }).then(async (postgres) => {
       await migrate(postgres.url);
       log('migrations applied');
+      readyAt.postgres = Date.now();
       return postgres;
     });
 
@@ -125,6 +128,7 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
       log(`Firestore emulator: firebase-tools (Java ${firestoreRunner.java})`);
       only.push('firestore');
     }
+    firestoreReady = firestoreReady.then(() => { readyAt.firestore = Date.now(); });
     // Each is awaited below; until then a failure must not count as unhandled.
     for (const pending of [built, postgresReady, firestoreReady]) pending.catch(() => undefined);
 
@@ -185,7 +189,7 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
         ready: /All emulators ready/,
         failure: [/Failed to load function definition/, /Error: .*port taken/i, /Could not start/],
         timeoutMs: 120_000,
-      }),
+      }).then(() => { readyAt.emulators = Date.now(); }),
     ]);
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
@@ -205,6 +209,7 @@ export async function startStack({ profile = 'start', log = () => {}, env = {}, 
       },
       ports: Object.fromEntries(Object.entries(emulators).filter(([, v]) => v && v.port).map(([k, v]) => [k, v.port])),
       postgres,
+      readyAt,
       stop: stopAll,
     };
   } catch (error) {

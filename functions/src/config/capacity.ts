@@ -5,7 +5,7 @@
 /**
  * Connections this app may hold open on the Cloud SQL instance at once. The instance's
  * `max_connections` must be at least this plus what operators use (migrations, psql) and
- * Postgres' reserved superuser slots: see "Connection budget" in the README.
+ * Postgres' reserved superuser slots: see "Connection budget" in docs/capacity.md.
  */
 export const CONNECTION_BUDGET = 380;
 

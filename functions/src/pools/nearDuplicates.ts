@@ -15,7 +15,7 @@ import { normalizeQuestionText } from '../questions/question';
  *     |A ∩ B| / min(|A|, |B|) ≥ threshold — a rephrasing often adds words, rarely removes the topic.
  * Text is compared after case, accent and punctuation folding. Synonyms ("largest"/"biggest") are
  * out of reach without a language model. Threshold and its precision and recall on the tuning and
- * the untouched test set: README "Question pools".
+ * the untouched test set: docs/pools.md.
  */
 export const NEAR_DUPLICATE_THRESHOLD = 0.4;
 
