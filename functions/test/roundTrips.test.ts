@@ -73,8 +73,9 @@ describe('requestGeneration round trips (emulated function, counted in its proce
   test('a new request: the chain of Postgres, Firestore and Cloud Tasks calls', async () => {
     const { outcome, roundTrips } = await callCountingRoundTrips<Accepted>('requestGeneration', { pool: uniquePool(), targetCount: 3 }, players[0]);
     expect(outcome).toMatchObject({ ok: true, result: { created: true } });
-    expect(roundTrips.byDependency).toEqual({ postgres: 2, firestore: 1, tasks: 1 });
-    expect(chain(roundTrips)).toEqual(['1:postgres', '2:postgres', '3:firestore', '4:tasks']);
+    // The requester is marked mirrored (4:postgres) beside the enqueue, after Firestore confirmed it.
+    expect(roundTrips.byDependency).toEqual({ postgres: 3, firestore: 1, tasks: 1 });
+    expect(chain(roundTrips)).toEqual(['1:postgres', '2:postgres', '3:firestore', '4:postgres', '4:tasks']);
   });
 
   test('a join by a new requester, then a duplicate from a known requester: one Postgres round trip', async () => {
@@ -82,7 +83,7 @@ describe('requestGeneration round trips (emulated function, counted in its proce
     await callCountingRoundTrips('requestGeneration', request, players[0]);
     const join = await callCountingRoundTrips<Accepted>('requestGeneration', request, players[1]);
     expect(join.outcome).toMatchObject({ ok: true, result: { created: false } });
-    expect(chain(join.roundTrips)).toEqual(['1:postgres', '2:postgres', '3:firestore']);
+    expect(chain(join.roundTrips)).toEqual(['1:postgres', '2:postgres', '3:firestore', '4:postgres']);
     const duplicate = await callCountingRoundTrips<Accepted>('requestGeneration', request, players[1]);
     expect(duplicate.outcome).toMatchObject({ ok: true, result: { created: false } });
     expect(duplicate.roundTrips).toMatchObject({ criticalPath: 1, total: 1, byDependency: { postgres: 1 } });

@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
@@ -12,7 +13,8 @@ import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { mirrorRequester, mirrorStatus } from './statusMirror';
+import { markRequesterMirrored } from './queries/markRequesterMirrored';
+import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -75,15 +77,28 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   });
   if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
 
-  if (row.newRequester) {
+  await faultPoint('accept.afterUpsert');
+
+  // Marked in Postgres only once Firestore confirmed: a retry after a failure here writes it again.
+  let marked: Promise<void> | undefined;
+  if (row.newRequester || row.repairRequester) {
     // Before the enqueue: the generator's later status writes must land after "pending".
-    await mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created });
+    if (row.repairRequester) {
+      await repairRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, status: row.status });
+    } else {
+      await mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created });
+    }
+    await faultPoint('accept.afterRequesterMirror');
+    marked = markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
   }
 
   let status = row.status;
   let enqueueCount: number | undefined = row.created ? row.enqueueCount : undefined;
   if (!row.created && row.status === 'pending' && row.enqueuedAt === null) {
     enqueueCount = await claimEnqueue(deps.db, requestKey);
+  } else if (row.repairRequester && row.status === 'pending') {
+    // The failed call may have died before its enqueue; the same task id makes this a no-op if it did not.
+    enqueueCount = row.enqueueCount;
   }
   if (row.status === 'failed' || row.status === 'cancelled') {
     enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
@@ -92,7 +107,13 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
       await mirrorStatus(deps.firestore, requestKey, { status, error: null });
     }
   }
-  if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
+  if (enqueueCount !== undefined) {
+    await faultPoint('accept.beforeEnqueue');
+    await Promise.all([enqueueOwned(deps, requestKey, enqueueCount), marked]);
+    await faultPoint('accept.afterEnqueue');
+  } else {
+    await marked;
+  }
 
   return { requestKey, poolKey, status, created: row.created };
 }

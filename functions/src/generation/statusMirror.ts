@@ -41,6 +41,33 @@ export async function mirrorRequester(
   await batch.commit();
 }
 
+/**
+ * The repair of a requester whose first write never confirmed (Firestore failed, or the process
+ * died, after the Postgres commit). The status document may be missing too: it is created from
+ * the Postgres status only if absent, in a transaction, so a generator write is never overwritten.
+ */
+export async function repairRequester(
+  db: Firestore,
+  input: { requestKey: string; poolKey: string; targetCount: number; uid: string; status: GenerationStatus },
+): Promise<void> {
+  const doc = db.collection(GENERATION_STATUS).doc(input.requestKey);
+  await db.runTransaction(async (tx) => {
+    const current = await tx.get(doc);
+    if (!current.exists) {
+      tx.set(doc, {
+        requestKey: input.requestKey,
+        poolKey: input.poolKey,
+        target: input.targetCount,
+        status: input.status,
+        generated: 0,
+        createdAt: FieldValue.serverTimestamp(),
+        updatedAt: FieldValue.serverTimestamp(),
+      });
+    }
+    tx.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
+  });
+}
+
 export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };
 
 /** Clients are told "about once a second"; Firestore sustains about one write a second per document. */

@@ -19,6 +19,8 @@ export type UpsertGenerationRequestResult =
       outcome: 'accepted';
       created: boolean;
       newRequester: boolean;
+      /** Recorded as a requester by an earlier call whose Firestore write never confirmed: write it again. */
+      repairRequester?: boolean;
       status: GenerationStatus;
       /** The creator owns the first enqueue; this is its counter value. */
       enqueueCount: number;
@@ -82,18 +84,18 @@ type Row = {
 // indexed read: no insert attempt, no quota arithmetic.
 const KNOWN_SQL = {
   name: 'generation-request-known-requester',
-  text: `SELECT r.status, r.enqueue_count, r.enqueued_at, r.finished_at
+  text: `SELECT r.status, r.enqueue_count, r.enqueued_at, r.finished_at, q.mirrored
            FROM generation_requests r
            JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
           WHERE r.request_key = $1`,
 };
 
 export async function upsertGenerationRequest(db: Queryable, input: UpsertGenerationRequestInput): Promise<UpsertGenerationRequestResult> {
-  const known = await db.query<{ status: GenerationStatus; enqueue_count: number; enqueued_at: Date | null; finished_at: Date | null }>(KNOWN_SQL, [input.requestKey, input.uid]);
+  const known = await db.query<{ status: GenerationStatus; enqueue_count: number; enqueued_at: Date | null; finished_at: Date | null; mirrored: boolean }>(KNOWN_SQL, [input.requestKey, input.uid]);
   const repeat = known.rows[0];
   if (repeat) {
     return {
-      outcome: 'accepted', created: false, newRequester: false, status: repeat.status,
+      outcome: 'accepted', created: false, newRequester: false, repairRequester: !repeat.mirrored, status: repeat.status,
       enqueueCount: repeat.enqueue_count, enqueuedAt: repeat.enqueued_at, finishedAt: repeat.finished_at,
     };
   }
