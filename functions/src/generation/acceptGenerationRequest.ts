@@ -76,44 +76,59 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     paid,
   });
   if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
-
   await faultPoint('accept.afterUpsert');
-
-  // Marked in Postgres only once Firestore confirmed: a retry after a failure here writes it again.
-  let marked: Promise<void> | undefined;
-  if (row.newRequester || row.repairRequester) {
-    // Before the enqueue: the generator's later status writes must land after "pending".
-    if (row.repairRequester) {
-      await repairRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, status: row.status });
-    } else {
-      await mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created });
-    }
-    await faultPoint('accept.afterRequesterMirror');
-    marked = markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+  const stalled = (row.status === 'pending' && row.enqueuedAt === null) || row.status === 'failed' || row.status === 'cancelled';
+  // A known requester asking again: the statement was the whole call.
+  if (!row.newRequester && !row.repairRequester && !stalled) {
+    return { requestKey, poolKey, status: row.status, created: row.created };
   }
 
-  let status = row.status;
-  let enqueueCount: number | undefined = row.created ? row.enqueueCount : undefined;
-  if (!row.created && row.status === 'pending' && row.enqueuedAt === null) {
-    enqueueCount = await claimEnqueue(deps.db, requestKey);
-  } else if (row.repairRequester && row.status === 'pending') {
-    // The failed call may have died before its enqueue; the same task id makes this a no-op if it did not.
-    enqueueCount = row.enqueueCount;
+  // After the commit, the requester document and the enqueue go side by side (the mirror tolerates
+  // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
+  // fails, the call fails and an identical retry finishes the work; both are settled before the
+  // call answers, so nothing is still being written when the caller retries.
+  // The requester is marked mirrored in Postgres only once Firestore confirmed it: a retry after a
+  // failure here (a requester still unmarked) writes it again.
+  const requesterWritten = row.newRequester || row.repairRequester
+    ? (async () => {
+        const target = { requestKey, poolKey, targetCount: request.targetCount, uid };
+        if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
+        else await mirrorRequester(deps.firestore, { ...target, created: row.created });
+        await faultPoint('accept.afterRequesterMirror');
+        await markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+      })()
+    : undefined;
+  // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
+  const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
+  const [written, status] = await Promise.allSettled([requesterWritten, queued]);
+  if (written.status === 'rejected') throw written.reason;
+  if (status.status === 'rejected') throw status.reason;
+  return { requestKey, poolKey, status: status.value, created: row.created };
+}
+
+async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: number): Promise<void> {
+  await faultPoint('accept.beforeEnqueue');
+  await enqueueOwned(deps, requestKey, enqueueCount);
+  await faultPoint('accept.afterEnqueue');
+}
+
+/**
+ * Rare paths: a pending request whose enqueue failed is queued by the next caller; a failed or
+ * cancelled one is reopened (after its cooldown), its status mirrored before the enqueue.
+ */
+async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }): Promise<GenerationStatus> {
+  if (row.status === 'pending' && row.enqueuedAt === null) {
+    const enqueueCount = await claimEnqueue(deps.db, requestKey);
+    if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
+    return row.status;
   }
   if (row.status === 'failed' || row.status === 'cancelled') {
-    enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
-    if (enqueueCount !== undefined) {
-      status = 'pending';
-      await mirrorStatus(deps.firestore, requestKey, { status, error: null });
-    }
+    const enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
+    if (enqueueCount === undefined) return row.status;
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
+    await enqueueOwned(deps, requestKey, enqueueCount);
+    return 'pending';
   }
-  if (enqueueCount !== undefined) {
-    await faultPoint('accept.beforeEnqueue');
-    await Promise.all([enqueueOwned(deps, requestKey, enqueueCount), marked]);
-    await faultPoint('accept.afterEnqueue');
-  } else {
-    await marked;
-  }
-
-  return { requestKey, poolKey, status, created: row.created };
+  return row.status;
 }

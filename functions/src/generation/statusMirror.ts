@@ -1,4 +1,5 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { PublicErrorCode } from './publicErrors';
 import type { GenerationStatus } from './queries/types';
 
 // generation_status/{requestKey}: what clients listen to. Postgres stays the truth; this mirror
@@ -15,30 +16,29 @@ export const REQUESTERS = 'requesters';
  * ask, and joins never contend on one document. The rules check the requester document with
  * exists(). Both writes go in one batch, so a listener attached before the status existed sees the
  * status appear together with its permission to read it.
+ *
+ * The creator enqueues at the same time as this write, so the generator's first status write may
+ * land first: "pending" is therefore a create, never an overwrite, and if the status is already
+ * there the requester document goes with the fields the generator does not write.
  */
 export async function mirrorRequester(
   db: Firestore,
   input: { requestKey: string; poolKey: string; targetCount: number; uid: string; created: boolean },
 ): Promise<void> {
   const doc = db.collection(GENERATION_STATUS).doc(input.requestKey);
+  const requester = doc.collection(REQUESTERS).doc(input.uid);
+  const identity = { requestKey: input.requestKey, poolKey: input.poolKey, target: input.targetCount, createdAt: FieldValue.serverTimestamp() };
   const batch = db.batch();
-  batch.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
+  batch.set(requester, { at: FieldValue.serverTimestamp() });
   if (input.created) {
-    batch.set(
-      doc,
-      {
-        requestKey: input.requestKey,
-        poolKey: input.poolKey,
-        target: input.targetCount,
-        status: 'pending' satisfies GenerationStatus,
-        generated: 0,
-        createdAt: FieldValue.serverTimestamp(),
-        updatedAt: FieldValue.serverTimestamp(),
-      },
-      { merge: true },
-    );
+    batch.create(doc, { ...identity, status: 'pending' satisfies GenerationStatus, generated: 0, updatedAt: FieldValue.serverTimestamp() });
   }
-  await batch.commit();
+  try {
+    await batch.commit();
+  } catch (error) {
+    if (!input.created || (error as { code?: number }).code !== 6) throw error; // 6 = ALREADY_EXISTS
+    await db.batch().set(requester, { at: FieldValue.serverTimestamp() }).set(doc, identity, { merge: true }).commit();
+  }
 }
 
 /**
@@ -55,20 +55,16 @@ export async function repairRequester(
     const current = await tx.get(doc);
     if (!current.exists) {
       tx.set(doc, {
-        requestKey: input.requestKey,
-        poolKey: input.poolKey,
-        target: input.targetCount,
-        status: input.status,
-        generated: 0,
-        createdAt: FieldValue.serverTimestamp(),
-        updatedAt: FieldValue.serverTimestamp(),
+        requestKey: input.requestKey, poolKey: input.poolKey, target: input.targetCount, status: input.status, generated: 0,
+        createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp(),
       });
     }
     tx.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
   });
 }
 
-export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };
+/** `error` is a fixed client-safe sentence and `errorCode` its stable code (publicErrors.ts), never raw error text. */
+export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null; attempt?: number };
 
 /** Clients are told "about once a second"; Firestore sustains about one write a second per document. */
 export const STATUS_MIN_INTERVAL_MS = 1_000;
