@@ -111,7 +111,7 @@ async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status
   if (row.status === 'failed' || row.status === 'cancelled') {
     const enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
     if (enqueueCount === undefined) return row.status;
-    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
     await enqueueOwned(deps, requestKey, enqueueCount);
     return 'pending';
   }

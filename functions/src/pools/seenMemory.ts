@@ -44,11 +44,24 @@ export function pickUnseen(poolIds: readonly string[], memory: Pick<DrawMemory, 
   return { picked, seen: picked, round: memory.round + 1 };
 }
 
-export async function drawUnseen(db: Firestore, uid: string, poolKey: string, poolIds: readonly string[], count: number): Promise<string[]> {
-  if (poolIds.length === 0) return [];
+/**
+ * `admit` (the caller's rate token) runs beside the memory read, inside the transaction: the draw's
+ * critical path is that read and the commit, and nothing is written or dealt unless admit resolves.
+ * It runs once however often the transaction is retried.
+ */
+export async function drawUnseen(
+  db: Firestore, uid: string, poolKey: string, poolIds: readonly string[], count: number,
+  admit: () => Promise<unknown> = async () => undefined,
+): Promise<string[]> {
+  if (poolIds.length === 0) {
+    await admit();
+    return [];
+  }
   const ref = db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey));
+  let admitted: Promise<unknown> | undefined;
   return db.runTransaction(async (transaction) => {
-    const snapshot = await transaction.get(ref);
+    admitted ??= admit();
+    const [snapshot] = await Promise.all([transaction.get(ref), admitted]);
     const memory = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
     const next = pickUnseen(poolIds, memory, count);
     transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, updatedAt: FieldValue.serverTimestamp() });
