@@ -52,7 +52,7 @@ async function failedRequests(count: number, theme = `console ${randomBytes(4).t
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i++) {
     const request = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 3 + i }, player);
-    expect((await waitForStatus(request.requestKey)).status).toBe('failed');
+    expect((await waitForStatus(request.requestKey, ['failed'])).status).toBe('failed');
     await waitForAttemptRows(request.requestKey);
     accepted.push(request);
   }
@@ -159,7 +159,7 @@ describe('pools', () => {
   test('an admin removes a question and no draw deals it afterwards', async () => {
     const pool = uniquePool({ theme: 'capitals' });
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 6 }, player);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
 
     const page = await adminPage(`#/pools?prefix=${encodeURIComponent(accepted.poolKey)}`);
     await viewReady(page, 'pools');
@@ -318,7 +318,7 @@ describe('viewer', () => {
   test('a viewer sees every view and no action', async () => {
     const [failed] = await failedRequests(1);
     const written = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'capitals' }), targetCount: 3 }, player);
-    expect((await waitForStatus(written.requestKey)).status).toBe('done');
+    expect((await waitForStatus(written.requestKey, ['done'])).status).toBe('done');
     const page = await open(`#/requests?pool=${encodeURIComponent(failed!.poolKey)}`);
     await signInAs(page, 'viewer@example.com', 'viewer-password');
     await page.waitForSelector('#who:has-text("(viewer)")');

@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { PermanentGenerationError, UnavailableError, withDeadline } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
@@ -100,6 +101,8 @@ async function produceResult(
       deadline: leaseEndsAt - LEASE_SAFETY_MS,
     });
     usage.modelCalls += batch.modelCalls;
+    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
+    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
@@ -115,6 +118,7 @@ async function produceResult(
     if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 } }))) {
       throw new LeaseLostError();
     }
+    await faultPoint('generation.afterStoreResult');
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
   }
   if (!result.complete) {
@@ -128,6 +132,15 @@ class LeaseLostError extends Error {
   constructor() {
     super('lease lost to another worker');
   }
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
+
+/** What generation_status says once a request is final, from its Postgres row. */
+function finalMirror(row: GenerationRequestRow): Parameters<typeof mirrorStatus>[2] {
+  if (row.status === 'done') return { status: 'done', generated: row.generated_count ?? 0, error: null, errorCode: null };
+  // Raw errors stay in Postgres (clients read only the fixed sentence the failing run wrote).
+  return { status: row.status };
 }
 
 /**
@@ -144,6 +157,10 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       // Too early (Retry-After, spent budget): let Cloud Tasks deliver it again later.
       throw new UnavailableError(`request deferred until ${current.not_before.toISOString()}`);
     }
+    if (current && TERMINAL.has(current.status)) {
+      // Converges the mirror: the delivery that finished may have died between Postgres and Firestore.
+      await mirrorStatus(deps.firestore, requestKey, finalMirror(current));
+    }
     const reason = current ? `status ${current.status}${current.status === 'running' ? ' (leased elsewhere)' : ''}` : 'unknown request';
     deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', reason, durationMs: Date.now() - startedAt.getTime() });
     return { outcome: 'skipped', reason };
@@ -152,6 +169,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
   const transitioned = () =>
     deps.onTransition ? withDeadline(deps.onTransition(requestKey), 5_000, 'batch mirror').catch(() => undefined) : Promise.resolve();
   void transitioned();
+  await faultPoint('generation.afterClaim');
   const attempt = row.attempts;
   const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
   const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 };
@@ -166,6 +184,9 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
   const mirrorBestEffort = (update: Parameters<typeof mirrorStatus>[2]) =>
     withDeadline(mirrorStatus(deps.firestore, requestKey, update), 5_000, 'status mirror').catch(() => undefined);
 
+  // Past the Postgres "done" nothing may fail or release the row: a failure there is retried by
+  // Cloud Tasks, and the redelivery (which finds the row done) writes the mirror again.
+  let completed = false;
   try {
     await mirrorBestEffort({ status: 'running', attempt });
     const parsed = poolParamsSchema.safeParse(row.params);
@@ -180,13 +201,21 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       leaseEndsAt - Date.now() - 5_000,
       'the Firestore write',
     );
+    await faultPoint('generation.afterPoolWrite');
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
+    completed = true;
+    await faultPoint('generation.afterComplete');
     await transitioned();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null, errorCode: null });
+    await faultPoint('generation.afterStatusMirror');
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (completed) {
+      await finish('done', { error: message });
+      throw new UnavailableError(`done, but its status mirror failed: ${message}`, { cause: error });
+    }
     if (error instanceof LeaseLostError) {
       await finish('lease-lost');
       return { outcome: 'skipped', reason: message };
