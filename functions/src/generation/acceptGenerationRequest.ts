@@ -1,6 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { LRUCache } from 'lru-cache';
 import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
@@ -12,7 +13,8 @@ import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { type ChargeRefusal, readKnownRequest, upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { mirrorRequester, mirrorStatus } from './statusMirror';
+import { markRequesterMirrored } from './queries/markRequesterMirrored';
+import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -117,8 +119,9 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     paid,
   });
   if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
+  await faultPoint('accept.afterUpsert');
   // A known requester asking again: the statement was the whole call.
-  if (!row.newRequester && !isStalled(row.status, row.enqueuedAt === null)) {
+  if (!row.newRequester && !row.repairRequester && !isStalled(row.status, row.enqueuedAt === null)) {
     knownRequesters.set(knownKey, true);
     return { requestKey, poolKey, status: row.status, created: row.created };
   }
@@ -127,10 +130,20 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
   // fails, the call fails and an identical retry finishes the work; both are settled before the
   // call answers, so nothing is still being written when the caller retries.
-  const requesterWritten = row.newRequester
-    ? mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created })
+  // The requester is marked mirrored in Postgres only once Firestore confirmed it: a retry after a
+  // failure here (a requester still unmarked) writes it again.
+  const requesterWritten = row.newRequester || row.repairRequester
+    ? (async () => {
+        const target = { requestKey, poolKey, targetCount: request.targetCount, uid };
+        if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
+        else await mirrorRequester(deps.firestore, { ...target, created: row.created });
+        await faultPoint('accept.afterRequesterMirror');
+        await markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+      })()
     : undefined;
-  const queued = row.created ? enqueueOwned(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
+  // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
+  const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;
   if (status.status === 'rejected') throw status.reason;
@@ -141,6 +154,12 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
 /** A pending request nobody queued (its enqueue failed), or a failed or cancelled one: the accept resumes it. */
 function isStalled(status: GenerationStatus, unqueued: boolean): boolean {
   return (status === 'pending' && unqueued) || status === 'failed' || status === 'cancelled';
+}
+
+async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: number): Promise<void> {
+  await faultPoint('accept.beforeEnqueue');
+  await enqueueOwned(deps, requestKey, enqueueCount);
+  await faultPoint('accept.afterEnqueue');
 }
 
 /**
