@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { callOrThrow, signIn, signUp, type SignedIn } from './support/client';
-import { ARTIFACTS, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
+import { ARTIFACTS, clearScreenshots, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
 import { injectFaults } from './support/fakeOpenAI';
 import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
@@ -19,7 +19,10 @@ type Accepted = { requestKey: string; poolKey: string; status: string };
 let player: SignedIn;
 let fixtures: ProviderFixtures;
 const pages: Page[] = [];
+const startedAt = Date.now();
 beforeAll(async () => {
+  // Screenshots of an earlier run must not stand in for this one's.
+  clearScreenshots();
   player = await signUp();
   fixtures = await ProviderFixtures.start(testStack().discoveryFixturePort);
 });
@@ -106,8 +109,31 @@ describe('overview', () => {
     for (const label of ['pending', 'running', 'done', 'success rate 24 h', 'p50 run', 'p95 run', 'tokens today', 'cost today', 'queue depth']) {
       expect(await page.locator(`#overview-cards [data-card="${label}"]`).count()).toBe(1);
     }
-    await screenshot(page, 'overview');
   });
+
+  test('charts draw the hourly runs by outcome, tokens against the budget, run times, cache hits and the queue', async () => {
+    await failedRequests(1);
+    const page = await adminPage('#/overview');
+    await viewReady(page, 'overview');
+    const charts = await page.locator('#overview-charts figure[data-chart]').evaluateAll((figures) => figures.map((f) => f.getAttribute('data-chart')));
+    expect(charts).toEqual(['runs', 'tokens', 'runtime', 'cache', 'queue']);
+    const sums = async (id: string) => JSON.parse((await page.locator(`#chart-${id}`).getAttribute('data-sums'))!) as Record<string, number>;
+    const runs = await sums('runs');
+    expect(runs['failed']).toBeGreaterThanOrEqual(1);
+    expect(runs['done']).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.locator('#chart-runs').getAttribute('data-points'))).toBe(48);
+    expect(Number(await page.locator('#chart-tokens').getAttribute('data-points'))).toBe(14);
+    expect((await sums('tokens'))['budget']).toBeGreaterThan(0);
+    // uPlot drew them: the runs canvas holds pixels of the failed series' colour (#b00020).
+    const failedPixels = await page.locator('#chart-runs canvas').evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0xb0) < 24 && data[i + 1]! < 40 && Math.abs(data[i + 2]! - 0x20) < 30 && data[i + 3]! > 200) n++;
+      return n;
+    });
+    expect(failedPixels).toBeGreaterThan(10);
+    await screenshot(page, 'overview');
+  }, 120_000);
 });
 
 describe('requests', () => {
@@ -337,9 +363,16 @@ describe('viewer', () => {
     expect(await text(page, '#request-status')).toBe('failed');
   }, 120_000);
 
-  test('every view left a screenshot', () => {
+  test('every view left a screenshot, taken by this run', () => {
     for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'batches', 'queue', 'discovery', 'audit']) {
-      expect(fs.existsSync(path.join(ARTIFACTS, `${name}.png`))).toBe(true);
+      const file = path.join(ARTIFACTS, `${name}.png`);
+      expect({ name, exists: fs.existsSync(file) }).toEqual({ name, exists: true });
+      const stat = fs.statSync(file);
+      expect({ name, fresh: stat.mtimeMs >= startedAt }).toEqual({ name, fresh: true });
+      // A PNG (its signature) of a drawn page, not an empty file.
+      const bytes = fs.readFileSync(file);
+      expect({ name, png: bytes.subarray(0, 8).toString('hex') }).toEqual({ name, png: '89504e470d0a1a0a' });
+      expect({ name, big: bytes.length > 10_000 }).toEqual({ name, big: true });
     }
   });
 });
