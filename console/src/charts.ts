@@ -7,8 +7,10 @@ export type Series = { label: string; color: string; values: Array<number | null
 export type ChartSpec = {
   id: string;
   title: string;
-  /** Unix seconds. */
+  /** Unix seconds, or plain numbers with `xAxis`. */
   x: number[];
+  /** A numeric (not time) x axis: its label, range and tick format. */
+  xAxis?: { label: string; range: [number, number]; format: (v: number) => string };
   series: Series[];
   /** Label of each scale's axis; the first is on the left, a second on the right. */
   axes: Array<{ scale: string; label: string; format?: (v: number) => string }>;
@@ -31,9 +33,9 @@ function options(spec: ChartSpec): uPlot.Options {
     height: HEIGHT,
     legend: { show: true },
     cursor: { points: { show: false } },
-    scales: { x: { time: true } },
+    scales: { x: spec.xAxis ? { time: false, range: spec.xAxis.range } : { time: true } },
     series: [
-      {},
+      spec.xAxis ? { label: spec.xAxis.label, value: (_u: uPlot, v: number | null) => (v === null ? '—' : spec.xAxis!.format(v)) } : {},
       ...spec.series.map((s): uPlot.Series => ({
         label: s.label,
         stroke: s.color,
@@ -46,7 +48,9 @@ function options(spec: ChartSpec): uPlot.Options {
       })),
     ],
     axes: [
-      { stroke: '#555', grid: { stroke: '#eee' } },
+      spec.xAxis
+        ? { stroke: '#555', grid: { stroke: '#eee' }, label: spec.xAxis.label, values: (_u: uPlot, values: number[]) => values.map((v) => spec.xAxis!.format(v)) }
+        : { stroke: '#555', grid: { stroke: '#eee' } },
       ...spec.axes.map((a, i): uPlot.Axis => ({
         scale: a.scale,
         label: a.label,

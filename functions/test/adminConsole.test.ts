@@ -7,9 +7,10 @@ import type { Page } from 'playwright-core';
 import { callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { ARTIFACTS, clearScreenshots, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
+import { poolItemSnapshots, uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
-import { closeTestClients, testDb, testStack } from './support/stack';
+import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
+import { QUESTION_STATS, statId } from '../src/games/questionStats';
 
 // The admin console in a real headless Chromium, served by the Hosting emulator from the esbuild
 // bundle, talking to the emulators through the Firebase JS SDK (Auth, callables, Firestore listeners).
@@ -113,6 +114,9 @@ describe('overview', () => {
 
   test('charts draw the hourly runs by outcome, tokens against the budget, run times, cache hits and the queue', async () => {
     await failedRequests(1);
+    const done = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }, player);
+    expect((await waitForStatus(done.requestKey)).status).toBe('done');
+    await waitForAttemptRows(done.requestKey);
     const page = await adminPage('#/overview');
     await viewReady(page, 'overview');
     const charts = await page.locator('#overview-charts figure[data-chart]').evaluateAll((figures) => figures.map((f) => f.getAttribute('data-chart')));
@@ -182,10 +186,17 @@ describe('requests', () => {
 });
 
 describe('pools', () => {
-  test('an admin removes a question and no draw deals it afterwards', async () => {
+  test('an admin reads a pool by state with its answer statistics, removes a question and no draw deals it afterwards', async () => {
     const pool = uniquePool({ theme: 'capitals' });
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 6 }, player);
     expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    // Two questions have been played (the shards finished games write): 40 answers, 30 right; 10, 2 right.
+    const items = (await poolItemSnapshots(accepted.poolKey)).map((d) => d.id).sort();
+    const played = [[items[0]!, 40, 30], [items[1]!, 10, 2]] as const;
+    for (const [id, answered, correct] of played) {
+      await testFirestore().collection(QUESTION_STATS).doc(statId(accepted.poolKey, id)).collection('shards').doc('3')
+        .set({ dealt: answered, answered, correct, timeMsSum: answered * 4_000, choices: {} });
+    }
 
     const page = await adminPage(`#/pools?prefix=${encodeURIComponent(accepted.poolKey)}`);
     await viewReady(page, 'pools');
@@ -193,11 +204,19 @@ describe('pools', () => {
     await screenshot(page, 'pools');
     await page.click(`#pool-table a[href="#/pools/${encodeURIComponent(accepted.poolKey)}"]`);
     await viewReady(page, 'pools');
+    const cardValue = async (label: string) => text(page, `#pool-states [data-card="${label}"] b`);
+    expect([await cardValue('active'), await cardValue('flagged'), await cardValue('removed')]).toEqual(['6', '0', '0']);
+    expect([await cardValue('answered questions'), await cardValue('answers'), await cardValue('correct'), await cardValue('mean answer time')]).toEqual(['2', '50', '64.0 %', '4000 ms']);
+    // Correct rates 75 % and 20 %: one question in the 70–80 bucket, one in 20–30, drawn by uPlot.
+    expect(JSON.parse((await page.locator('#chart-correct-rate').getAttribute('data-sums'))!)).toEqual({ questions: 2 });
+    expect(await page.locator('#chart-correct-rate canvas').count()).toBe(1);
+    expect(await text(page, `#question-table [data-answers="40"]`)).toMatch(/^40 · 75\.0 % correct/);
     const removeButton = page.locator('#question-table button[data-set-state="removed"]').first();
     const questionId = (await removeButton.getAttribute('data-question'))!;
     await removeButton.click();
     await page.waitForSelector(`#question-table button[data-question="${questionId}"][data-set-state="active"]`);
     expect(await page.locator('#question-table [data-state="removed"]').count()).toBe(1);
+    expect([await cardValue('active'), await cardValue('removed')]).toEqual(['5', '1']);
     await screenshot(page, 'pool-detail');
 
     const dealt = new Set<string>();
