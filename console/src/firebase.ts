@@ -35,8 +35,9 @@ export async function connect(): Promise<Services> {
   } else {
     const config = await (await fetch('/__/firebase/init.json')).json();
     const app = initializeApp(config);
-    const region = new URLSearchParams(location.search).get('region') ?? __FUNCTIONS_REGION__;
-    services = { app, auth: getAuth(app), db: getFirestore(app), functions: getFunctions(app, region), emulated: false };
+    // The region is fixed at build time: no URL parameter chooses where the admin's ID token goes
+    // (getFunctions takes a URL in that argument as a custom domain).
+    services = { app, auth: getAuth(app), db: getFirestore(app), functions: getFunctions(app, __FUNCTIONS_REGION__), emulated: false };
   }
   return services;
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { functionsDir, repoRoot, requireFromFunctions } from './paths.mjs';
+import { checkDeployedHeaders, defaultProjectId, functionsOrigin } from './hostingHeaders.mjs';
 import { functionsRegion } from './region.mjs';
 
 export const consoleSrc = path.join(repoRoot, 'console', 'src');
@@ -17,6 +18,8 @@ export function consoleOutDir(profile = 'start') {
  * @param {{ outDir?: string, emulators?: { projectId: string, auth: number, functions: number, firestore: number, region: string } }} options
  */
 export async function buildConsole({ outDir = consoleOutDir('start'), emulators } = {}) {
+  // A region name, never a URL (getFunctions takes a URL as a custom domain): checked like the CSP's host.
+  functionsOrigin({ projectId: 'demo-question-factory', region: functionsRegion() });
   const esbuild = requireFromFunctions('esbuild');
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
@@ -43,6 +46,8 @@ export async function buildConsole({ outDir = consoleOutDir('start'), emulators 
 
 // `node scripts/lib/console.mjs`: the production build (firebase.json's hosting predeploy).
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // firebase deploy names the target project to its predeploy hooks; the CSP must be for that project.
+  checkDeployedHeaders({ projectId: process.env.GCLOUD_PROJECT || defaultProjectId(), region: functionsRegion() });
   const out = await buildConsole();
   console.log(`console built into ${path.relative(repoRoot, out)}`);
 }

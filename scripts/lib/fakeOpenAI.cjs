@@ -4,7 +4,8 @@
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
 // matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset;
-// POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones.
+// POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones
+// (except those the request lists in its EXISTING message).
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
 // Batch API: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}/content, POST /v1/batches,
 // GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
@@ -30,6 +31,16 @@ function dataOf(messages) {
     if (match) return JSON.parse(match[1]);
   }
   return undefined;
+}
+
+/** The stems a request shows as already in the pool (the EXISTING message), as the model would read them. */
+function existingOf(messages) {
+  const shown = new Set();
+  for (const message of messages) {
+    const match = /EXISTING = (\[.*\])$/s.exec(typeof message.content === 'string' ? message.content : '');
+    if (match) for (const stem of JSON.parse(match[1])) shown.add(String(stem).slice(0, 100));
+  }
+  return shown;
 }
 
 async function startFakeOpenAI({ port = 0 } = {}) {
@@ -70,11 +81,14 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const start = serials.get(theme) ?? 0;
     serials.set(theme, start + data.count);
     const repeatRatio = repeats.get(theme) ?? 0;
+    const shown = existingOf(request.messages);
     const questions = Array.from({ length: data.count }, (_, i) => {
-      // With a repeat ratio, that share of questions (spread evenly) is one written before.
+      // With a repeat ratio, that share of questions (spread evenly) is one written before, unless
+      // the request showed it as already in the pool (a model told what exists avoids it).
       const fresh = start + i + 1;
       const repeated = repeatRatio > 0 && fresh > 1 && Math.floor(fresh * repeatRatio) > Math.floor((fresh - 1) * repeatRatio);
-      const n = repeated ? 1 + (fresh % Math.max(1, start)) : fresh;
+      const earlier = 1 + (fresh % Math.max(1, start));
+      const n = repeated && !shown.has(words.prompt(earlier).slice(0, 100)) ? earlier : fresh;
       const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
       return {
         prompt: words.prompt(n),

@@ -8,6 +8,7 @@ import { functionsRegion } from './region.mjs';
 import { chooseFirestoreRunner, startGcloudFirestore } from './firestore.mjs';
 import { functionsDir, repoRoot } from './paths.mjs';
 import { buildIfStale } from './build.mjs';
+import { withContentSecurityPolicy } from './hostingHeaders.mjs';
 import { freePort, isPortInUse, waitFor } from './ports.mjs';
 import { embeddedPostgresUrl, startPostgres } from './postgres.mjs';
 import { startSupervised, stopAll } from './processes.mjs';
@@ -28,10 +29,14 @@ function emulatorConfig(profile) {
   for (const [name, value] of Object.entries(base.emulators)) {
     emulators[name] = value && typeof value === 'object' && 'port' in value ? { ...value, port: value.port + offset } : value;
   }
-  const configPath = offset === 0 ? path.join(repoRoot, 'firebase.json') : path.join(repoRoot, `firebase.${profile}.local.json`);
-  // Each profile serves its own console build: its emulators.json names that profile's ports.
-  const hosting = { ...base.hosting, public: path.relative(repoRoot, consoleOutDir(profile)) };
-  if (offset !== 0) fs.writeFileSync(configPath, JSON.stringify({ ...base, hosting, emulators }, null, 2));
+  const configPath = path.join(repoRoot, `firebase.${profile}.local.json`);
+  // Each profile serves its own console build: its emulators.json names that profile's ports. Its CSP
+  // is the production one plus the local emulators (firebase.json's names no localhost).
+  const hosting = withContentSecurityPolicy(
+    { ...base.hosting, public: path.relative(repoRoot, consoleOutDir(profile)) },
+    { projectId: PROJECT_ID, region: REGION, local: true },
+  );
+  fs.writeFileSync(configPath, JSON.stringify({ ...base, hosting, emulators }, null, 2));
   return { configPath, emulators };
 }
 

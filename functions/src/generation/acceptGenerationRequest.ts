@@ -74,25 +74,42 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     paid,
   });
   if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
-
-  if (row.newRequester) {
-    // Before the enqueue: the generator's later status writes must land after "pending".
-    await mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created });
+  const stalled = (row.status === 'pending' && row.enqueuedAt === null) || row.status === 'failed' || row.status === 'cancelled';
+  // A known requester asking again: the statement was the whole call.
+  if (!row.newRequester && !stalled) {
+    return { requestKey, poolKey, status: row.status, created: row.created };
   }
 
-  let status = row.status;
-  let enqueueCount: number | undefined = row.created ? row.enqueueCount : undefined;
-  if (!row.created && row.status === 'pending' && row.enqueuedAt === null) {
-    enqueueCount = await claimEnqueue(deps.db, requestKey);
+  // After the commit, the requester document and the enqueue go side by side (the mirror tolerates
+  // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
+  // fails, the call fails and an identical retry finishes the work; both are settled before the
+  // call answers, so nothing is still being written when the caller retries.
+  const requesterWritten = row.newRequester
+    ? mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created })
+    : undefined;
+  const queued = row.created ? enqueueOwned(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
+  const [written, status] = await Promise.allSettled([requesterWritten, queued]);
+  if (written.status === 'rejected') throw written.reason;
+  if (status.status === 'rejected') throw status.reason;
+  return { requestKey, poolKey, status: status.value, created: row.created };
+}
+
+/**
+ * Rare paths: a pending request whose enqueue failed is queued by the next caller; a failed or
+ * cancelled one is reopened (after its cooldown), its status mirrored before the enqueue.
+ */
+async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }): Promise<GenerationStatus> {
+  if (row.status === 'pending' && row.enqueuedAt === null) {
+    const enqueueCount = await claimEnqueue(deps.db, requestKey);
+    if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
+    return row.status;
   }
   if (row.status === 'failed' || row.status === 'cancelled') {
-    enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
-    if (enqueueCount !== undefined) {
-      status = 'pending';
-      await mirrorStatus(deps.firestore, requestKey, { status, error: null });
-    }
+    const enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
+    if (enqueueCount === undefined) return row.status;
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null });
+    await enqueueOwned(deps, requestKey, enqueueCount);
+    return 'pending';
   }
-  if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
-
-  return { requestKey, poolKey, status, created: row.created };
+  return row.status;
 }

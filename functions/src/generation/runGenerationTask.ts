@@ -95,6 +95,7 @@ async function produceResult(
       params,
       count: Math.min(wanted(), generator.maxPerCall),
       excludeIds,
+      existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
       deadline: leaseEndsAt - LEASE_SAFETY_MS,
     });
     usage.modelCalls += batch.modelCalls;

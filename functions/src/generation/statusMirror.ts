@@ -15,30 +15,29 @@ export const REQUESTERS = 'requesters';
  * ask, and joins never contend on one document. The rules check the requester document with
  * exists(). Both writes go in one batch, so a listener attached before the status existed sees the
  * status appear together with its permission to read it.
+ *
+ * The creator enqueues at the same time as this write, so the generator's first status write may
+ * land first: "pending" is therefore a create, never an overwrite, and if the status is already
+ * there the requester document goes with the fields the generator does not write.
  */
 export async function mirrorRequester(
   db: Firestore,
   input: { requestKey: string; poolKey: string; targetCount: number; uid: string; created: boolean },
 ): Promise<void> {
   const doc = db.collection(GENERATION_STATUS).doc(input.requestKey);
+  const requester = doc.collection(REQUESTERS).doc(input.uid);
+  const identity = { requestKey: input.requestKey, poolKey: input.poolKey, target: input.targetCount, createdAt: FieldValue.serverTimestamp() };
   const batch = db.batch();
-  batch.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
+  batch.set(requester, { at: FieldValue.serverTimestamp() });
   if (input.created) {
-    batch.set(
-      doc,
-      {
-        requestKey: input.requestKey,
-        poolKey: input.poolKey,
-        target: input.targetCount,
-        status: 'pending' satisfies GenerationStatus,
-        generated: 0,
-        createdAt: FieldValue.serverTimestamp(),
-        updatedAt: FieldValue.serverTimestamp(),
-      },
-      { merge: true },
-    );
+    batch.create(doc, { ...identity, status: 'pending' satisfies GenerationStatus, generated: 0, updatedAt: FieldValue.serverTimestamp() });
   }
-  await batch.commit();
+  try {
+    await batch.commit();
+  } catch (error) {
+    if (!input.created || (error as { code?: number }).code !== 6) throw error; // 6 = ALREADY_EXISTS
+    await db.batch().set(requester, { at: FieldValue.serverTimestamp() }).set(doc, identity, { merge: true }).commit();
+  }
 }
 
 export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };

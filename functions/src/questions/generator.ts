@@ -7,6 +7,8 @@ export type GenerateInput = {
   count: number;
   /** Ids already in the pool: never produce them again. */
   excludeIds: ReadonlySet<string>;
+  /** Prompts the pool already holds (and this run added), oldest first: shown to a model so it repeats less. */
+  existingPrompts?: readonly string[];
   /** Epoch ms by which the call must be over: the lease ends soon after. */
   deadline?: number;
 };

@@ -9,10 +9,14 @@ import { testStack } from './stack';
 // playwright-core drives it. The package is ESM-only, so its path is asked of a child Node process.
 let browser: Browser | undefined;
 
-function chromiumLaunchInfo(): { executablePath: string; args: string[] } {
+export function chromiumLaunchInfo(): { executablePath: string; args: string[] } {
   const script = "import c from '@sparticuz/chromium'; console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args }));";
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!) as { executablePath: string; args: string[] };
+}
+
+export function chromiumArgs(args: string[]): string[] {
+  return [...args.filter((arg) => arg !== '--single-process'), '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -23,7 +27,7 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
  // Its flags are for AWS Lambda; --single-process there makes browser contexts share a session here.
     // As root the sandbox cannot start; nothing here talks to the internet.
-    args: [...args.filter((arg) => arg !== '--single-process'), '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    args: chromiumArgs(args),
   });
   return browser;
 }

@@ -15,3 +15,9 @@ export async function modelCalls(theme: string, base = testStack().openaiUrl): P
   const response = await fetch(`${controlUrl(base, 'calls')}?theme=${encodeURIComponent(theme)}`);
   return (await response.json()) as { calls: number; repairs: number; counts: number[] };
 }
+
+/** Makes `ratio` of a theme's questions repeat earlier ones (unless the request shows them as existing). */
+export async function setRepeat(theme: string, ratio: number, base = testStack().openaiUrl): Promise<void> {
+  const response = await fetch(controlUrl(base, 'repeat'), { method: 'POST', body: JSON.stringify({ theme, ratio }) });
+  if (!response.ok) throw new Error(`repeat setting failed: ${response.status}`);
+}

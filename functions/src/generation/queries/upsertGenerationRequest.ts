@@ -27,12 +27,16 @@ export type UpsertGenerationRequestResult =
     }
   | { outcome: 'over-quota' };
 
-// One round trip for the common cases. New work is charged to the caller's daily allowance, and
-// only if the allowance has room and, for model work ($10), the caller's token quota and the global
-// token budget too (a spent budget stops model work only: free facts pools keep being accepted);
-// a duplicate of existing work is charged nothing. The requester is recorded for status reads.
+// One round trip for every common case: a known requester asking again, a new requester joining,
+// and new work. New work is charged to the caller's daily allowance, and only if the allowance has
+// room and, for model work ($10), the caller's token quota and the global token budget too (a spent
+// budget stops model work only: free facts pools keep being accepted); a duplicate of existing work
+// is charged nothing. The requester is recorded for status reads. For a known requester every
+// write below is filtered out before it is attempted, so the statement writes nothing.
 const SQL = `
-WITH existing AS (
+WITH known AS (
+  SELECT 1 FROM generation_requesters WHERE request_key = $1 AND uid = $6
+), existing AS (
   SELECT status, enqueue_count, enqueued_at, finished_at FROM generation_requests WHERE request_key = $1
 ), allowance AS (
   INSERT INTO usage_daily (day, subject, requests)
@@ -52,7 +56,7 @@ WITH existing AS (
   RETURNING status, enqueue_count, enqueued_at, finished_at
 ), requester AS (
   INSERT INTO generation_requesters (request_key, uid)
-  SELECT $1, $6 WHERE EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM existing)
+  SELECT $1, $6 WHERE NOT EXISTS (SELECT 1 FROM known) AND (EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM existing))
   ON CONFLICT DO NOTHING
   RETURNING 1
 )
@@ -78,25 +82,7 @@ type Row = {
   finished_at: Date | null;
 };
 
-// The commonest call of all — someone asking again for work they already asked for — is a plain
-// indexed read: no insert attempt, no quota arithmetic.
-const KNOWN_SQL = {
-  name: 'generation-request-known-requester',
-  text: `SELECT r.status, r.enqueue_count, r.enqueued_at, r.finished_at
-           FROM generation_requests r
-           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
-          WHERE r.request_key = $1`,
-};
-
 export async function upsertGenerationRequest(db: Queryable, input: UpsertGenerationRequestInput): Promise<UpsertGenerationRequestResult> {
-  const known = await db.query<{ status: GenerationStatus; enqueue_count: number; enqueued_at: Date | null; finished_at: Date | null }>(KNOWN_SQL, [input.requestKey, input.uid]);
-  const repeat = known.rows[0];
-  if (repeat) {
-    return {
-      outcome: 'accepted', created: false, newRequester: false, status: repeat.status,
-      enqueueCount: repeat.enqueue_count, enqueuedAt: repeat.enqueued_at, finishedAt: repeat.finished_at,
-    };
-  }
   const { quotas } = input;
   const { rows } = await db.query<Row>({ name: 'generation-request-upsert', text: SQL }, [
     input.requestKey, input.poolKey, JSON.stringify(input.params), input.targetCount, input.maxAttempts, input.uid,

@@ -1,10 +1,10 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { z } from 'zod';
 import type { PoolParams } from '../poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
-import { questionSchema, type Question } from '../question';
+import type { Question } from '../question';
 import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from './modelErrors';
-import { repairPrompt, responseJsonSchema, SYSTEM_PROMPT, userPrompt } from './prompt';
+import { modelOutputSchema, responseFormatFor } from './modelOutput';
+import { existingPrompt, repairPrompt, SYSTEM_PROMPT, userPrompt } from './prompt';
 import { tracedOperation } from '../../shared/roundTrips';
 
 export type OpenAIGeneratorOptions = {
@@ -17,26 +17,32 @@ export type OpenAIGeneratorOptions = {
   timeoutMs: number;
 };
 
-const modelOutputSchema = z.object({
-  questions: z.array(questionSchema.omit({ source: true, model: true })).min(1),
-});
-
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
 /**
- * The chat completions body for `count` questions: the sync generator sends it, the Batch API
- * mode writes it into its JSONL. The static system prompt comes first so prompt caching applies.
+ * The opening messages for `count` questions: the static system prompt first, then what the pool
+ * already holds (append-only within a generation), then DATA, so prompt caching serves the prefix.
  */
-export function chatCompletionBody(model: string, params: PoolParams, count: number, messages?: Message[]) {
+export function openingMessages(params: PoolParams, count: number, existingStems: readonly string[] = []): Message[] {
+  const existing = existingPrompt(existingStems);
+  return [
+    { role: 'system', content: SYSTEM_PROMPT },
+    ...(existing ? [{ role: 'user', content: existing } satisfies Message] : []),
+    { role: 'user', content: userPrompt(params, count) },
+  ];
+}
+
+/**
+ * The chat completions body for `count` questions: the sync generator sends it, the Batch API
+ * mode writes it into its JSONL.
+ */
+export function chatCompletionBody(model: string, params: PoolParams, count: number, messages?: Message[], existingStems: readonly string[] = []) {
   return {
     model,
-    messages: messages ?? [
-      { role: 'system', content: SYSTEM_PROMPT },
-      { role: 'user', content: userPrompt(params, count) },
-    ] satisfies Message[],
+    messages: messages ?? openingMessages(params, count, existingStems),
     temperature: 0.7,
-    response_format: { type: 'json_schema', json_schema: { name: 'quiz_questions', strict: true, schema: responseJsonSchema(params.type) } },
-  } as const;
+    response_format: responseFormatFor(params.type),
+  };
 }
 
 /** The model's JSON answer as questions, or the problems found (for a repair prompt or a fallback). */
@@ -116,17 +122,14 @@ export class OpenAIGenerator implements QuestionGenerator {
     }
   }
 
-  async generate({ params, count, deadline }: GenerateInput): Promise<GeneratedBatch> {
+  async generate({ params, count, deadline, existingPrompts }: GenerateInput): Promise<GeneratedBatch> {
     const timeLeft = () => (deadline ?? Date.now() + this.options.timeoutMs) - Date.now();
     let size = Math.min(count, this.options.questionsPerCall);
     let tokensIn = 0;
     let tokensOut = 0;
     let cachedTokensIn = 0;
     let calls = 0;
-    const messages: Message[] = [
-      { role: 'system', content: SYSTEM_PROMPT },
-      { role: 'user', content: userPrompt(params, size) },
-    ];
+    const messages: Message[] = openingMessages(params, size, existingPrompts);
     let repaired = false;
     for (;;) {
       if (timeLeft() < 1_000) throw new ModelUnavailableError('no time left in the lease for another model call');
@@ -139,7 +142,7 @@ export class OpenAIGenerator implements QuestionGenerator {
         // Truncated output: the batch was too big for the token limit. Ask for fewer.
         if (size === 1) throw new ModelOutputInvalidError('model output truncated (finish_reason=length) even for one question');
         size = Math.max(1, Math.floor(size / 2));
-        messages.splice(1, messages.length - 1, { role: 'user', content: userPrompt(params, size) });
+        messages.splice(0, messages.length, ...openingMessages(params, size, existingPrompts));
         continue;
       }
       const parsed = parseModelOutput(result.content, this.options.model);
