@@ -14,9 +14,9 @@ WITH lock AS (
 ), bounds AS (
   SELECT greatest(coalesce((SELECT rolled_until FROM admin_rollups WHERE name = 'generation_hourly') - interval '1 hour', '-infinity'),
                   date_trunc('hour', now()) - make_interval(days => $1)) AS since,
-         date_trunc('hour', now() - interval '1 minute') AS until
-), todo AS (
-  SELECT since, until FROM bounds, lock
+         date_trunc('hour', now() - interval '1 minute') AS until,
+         (SELECT rolled_until FROM admin_rollups WHERE name = 'generation_hourly') AS previous), todo AS (
+  SELECT since, until, previous FROM bounds, lock
    WHERE lock.got AND until > coalesce((SELECT rolled_until FROM admin_rollups WHERE name = 'generation_hourly'), '-infinity')
 ), rolled AS (
   INSERT INTO generation_hourly AS h (hour, outcome, attempts, model_calls, tokens_in, tokens_out, p50_ms, p95_ms)
@@ -30,10 +30,13 @@ WITH lock AS (
          tokens_out = EXCLUDED.tokens_out, p50_ms = EXCLUDED.p50_ms, p95_ms = EXCLUDED.p95_ms
   RETURNING 1
 ), pruned AS (
-  -- Rows past the horizon are no chart's: dropped in the same pass (a primary-key range).
-  DELETE FROM generation_hourly WHERE hour < (SELECT since FROM todo) - interval '1 day'
+  -- Rows past the horizon are no chart's: dropped in the same pass, over the band that aged out since
+  -- the last pass (a bounded primary-key range; the first pass finds nothing older).
+  DELETE FROM generation_hourly
+   WHERE hour >= (SELECT previous FROM todo) - make_interval(days => $1 + 1) AND hour < date_trunc('hour', now()) - make_interval(days => $1 + 1)
 ), pruned_access AS (
-  DELETE FROM discovery_access_hourly WHERE hour < (SELECT since FROM todo) - make_interval(days => $1)
+  DELETE FROM discovery_access_hourly
+   WHERE hour >= (SELECT previous FROM todo) - make_interval(days => $1 + 1) AND hour < date_trunc('hour', now()) - make_interval(days => $1 + 1)
 ), marked AS (
   INSERT INTO admin_rollups (name, rolled_until) SELECT 'generation_hourly', until FROM todo
   ON CONFLICT (name) DO UPDATE SET rolled_until = greatest(admin_rollups.rolled_until, EXCLUDED.rolled_until)
