@@ -63,7 +63,7 @@ function handlerFacts() {
       const match = /^export const (\w+)\s*[:=]/.exec(block);
       if (!match) continue;
       const roles = [...block.matchAll(/requireRole\([^,]+,\s*'(\w+)'\)/g)].map((m) => m[1]);
-      const who = /x-game-server-secret/.test(block) ? 'a game server (shared secret)'
+      const who = /verifyBatch\(/.test(block) ? 'a game server (signed batch)'
         : /onRequest\(/.test(block) && !/requireUid\(|requireRole\(|requireAdmin\(/.test(block) ? 'anyone (public)'
         : /requireAdmin\(/.test(block) || roles.includes('admin') ? 'admin'
         : roles.includes('viewer') ? 'admin or viewer'

@@ -8,11 +8,13 @@ import type { createGameInput, CreateGameOutput, joinGameInput, JoinGameOutput, 
 import type { GameEvent } from '../src/games/engine';
 import type { GameProjection } from '../src/games/projection';
 import type { AcceptedRequest } from '../src/generation/acceptGenerationRequest';
+import type { PublicErrorCode } from '../src/generation/publicErrors';
 import type { GenerationRequestInput } from '../src/questions/poolParams';
 import type { CheckedAnswer, DrawResult } from '../src/draws/drawQuestions';
 import type { PoolParamsInput } from '../src/questions/poolParams';
 
-export type GenerationStatus = { status: 'pending' | 'running' | 'done' | 'failed'; generated?: number; poolSize?: number; error?: string | null };
+/** `errorCode` is stable (contract/generationStatus.json lists them); `error` is a fixed sentence for people. */
+export type GenerationStatus = { status: 'pending' | 'running' | 'done' | 'failed'; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null };
 
 export class QuestionFactoryClient {
   readonly functions: Functions;

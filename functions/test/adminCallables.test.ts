@@ -63,7 +63,7 @@ describe('input validation', () => {
       ['adminListRequests', { limit: 10_000 }, /limit/],
       ['adminListRequests', { after: 'page-2' }, /after/],
       ['adminGetRequest', { requestKey: 'nope' }, /requestKey/],
-      ['adminRetryRequests', { filter: {} }, /at least one condition/],
+      ['adminRetryRequests', { filter: {}, expectedCount: 0 }, /at least one condition/],
       ['adminRetryRequests', { requestKeys: [] }, /requestKeys/],
       ['adminCancelRequests', { everything: true }, /./],
       ['adminSetQuestionState', { poolKey: 'p|q', questionId: 'x', state: 'deleted' }, /state/],
@@ -147,11 +147,12 @@ describe('requests', () => {
     await injectFaults(theme, [{ kind: 'hang', ms: 8_000 }]);
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 3 }, player);
     await waitForStatus(accepted.requestKey, ['running']);
-    const cancelled = await callOrThrow<{ matched: number; changed: number; skipped: number }>('adminCancelRequests', { filter: { pool: theme.replace(' ', '-') } }, admin);
+    const cancelled = await callOrThrow<{ matched: number; changed: number; skipped: number }>('adminCancelRequests', { filter: { pool: theme.replace(' ', '-') }, expectedCount: 1 }, admin);
     expect(cancelled).toMatchObject({ matched: 1, changed: 1, skipped: 0 });
     const { rows } = await testDb().query(`SELECT status, last_error FROM generation_requests WHERE request_key = $1`, [accepted.requestKey]);
     expect(rows[0]).toMatchObject({ status: 'failed', last_error: 'cancelled by an admin (admin@example.com)' });
-    expect((await waitForStatus(accepted.requestKey, ['failed'])).error).toMatch(/cancelled/);
+    // The requester reads that an admin cancelled it, not which admin.
+    expect(await waitForStatus(accepted.requestKey, ['failed'])).toMatchObject({ errorCode: 'cancelled-by-admin', error: 'Cancelled by an administrator.' });
     // The hung attempt ends later: it cannot bring the request back.
     await new Promise((resolve) => setTimeout(resolve, 9_000));
     const after = await testDb().query(`SELECT status FROM generation_requests WHERE request_key = $1`, [accepted.requestKey]);

@@ -4,8 +4,10 @@
 // env file), makes the emulator reload the functions, and restores both afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { APP_CHECK_ENFORCE } from '../src/config/params';
 import { callFunction, signUp, type SignedIn } from './support/client';
+import { ProviderFixtures } from './support/providerFixtures';
 import { closeTestClients, testStack } from './support/stack';
 
 const envFile = path.join(__dirname, '..', '.env.local');
@@ -36,7 +38,8 @@ async function setEnforcement(enforce: boolean): Promise<void> {
 function unsignedAppCheckToken(appId: string): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: appId, aud: ['projects/demo-question-factory'], iss: 'https://firebaseappcheck.googleapis.com/123', iat: now, exp: now + 3600 })}.`;
+  // jti: every token is a new one, as a limited-use token is.
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: appId, aud: ['projects/demo-question-factory'], iss: 'https://firebaseappcheck.googleapis.com/123', iat: now, exp: now + 3600, jti: randomBytes(8).toString('hex') })}.`;
 }
 
 const APP_ID = '1:123456789:android:0123456789abcdef';
@@ -46,12 +49,31 @@ const calls: Array<[string, unknown]> = [
   ['drawQuestions', { pool, count: 1 }],
   ['checkAnswers', { pool, answers: [{ questionId: 'a'.repeat(32), choice: 0 }] }],
   ['getDiscovery', { provider: 'tmdb', endpoint: 'trending' }],
+  ['createGame', { pool, questionCount: 3, mode: 'solo' }],
+  ['joinGame', { code: 'ABC123' }],
+  ['startGame', { gameId: 'a'.repeat(20) }],
+  ['nextQuestion', { gameId: 'a'.repeat(20) }],
+  ['submitAnswer', { gameId: 'a'.repeat(20), q: 0, choice: 0 }],
 ];
+/** Past the App Check gate, the usual answer of each (exactly): the pool is empty, the ids unknown. */
+const pastTheGate: Record<string, string> = {
+  requestGeneration: 'OK',
+  drawQuestions: 'OK',
+  checkAnswers: 'NOT_FOUND',
+  getDiscovery: 'OK',
+  createGame: 'FAILED_PRECONDITION',
+  joinGame: 'NOT_FOUND',
+  startGame: 'NOT_FOUND',
+  nextQuestion: 'NOT_FOUND',
+  submitAnswer: 'NOT_FOUND',
+};
 
 let player: SignedIn;
 let originalEnv: string;
+let fixtures: ProviderFixtures;
 
 beforeAll(async () => {
+  fixtures = await ProviderFixtures.start(testStack().discoveryFixturePort);
   originalEnv = fs.readFileSync(envFile, 'utf8');
   player = await signUp();
   await setEnforcement(true);
@@ -60,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fs.writeFileSync(envFile, originalEnv);
   await setEnforcement(false);
+  await fixtures.close();
   await closeTestClients();
 }, 120_000);
 
@@ -74,19 +97,33 @@ describe('with enforcement on', () => {
   });
 
   test.each(calls)('%s with a token that names no app is refused', async (name, data) => {
-    expect(await callFunction(name, data, player, { 'X-Firebase-AppCheck': 'not-a-token' })).toMatchObject({ ok: false, status: 'UNAUTHENTICATED' });
+    expect(await callFunction(name, data, player, { 'X-Firebase-AppCheck': 'not-a-token' })).toMatchObject({ ok: false, status: 'UNAUTHENTICATED', httpStatus: 401 });
   });
 
-  test('with a valid token the callables answer as usual', async () => {
+  test('every callable the API lists as App Check-enforced is played here', () => {
+    const api = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+    // | `name` | kind | who may call | App Check | ...
+    const enforcing = api.split('\n').map((line) => line.split('|').map((cell) => cell.trim())).filter((cells) => cells[4] === 'enforced').map((cells) => cells[1]!.replace(/`/g, ''));
+    expect(enforcing.sort()).toEqual(calls.map(([name]) => name).sort());
+    expect(Object.keys(pastTheGate).sort()).toEqual(enforcing);
+    expect(enforcing).toHaveLength(9);
+  });
+
+  test.each(calls)('%s with a valid token passes the gate and answers exactly as usual', async (name, data) => {
+    const outcome = await callFunction(name, data, player, { 'X-Firebase-AppCheck': unsignedAppCheckToken(APP_ID) });
+    expect(outcome.ok ? 'OK' : outcome.status).toBe(pastTheGate[name]);
+  });
+
+  test('requestGeneration (limited-use token, replay-protected) refuses a token used before; other callables accept a reused one', async () => {
     const token = unsignedAppCheckToken(APP_ID);
-    const accepted = await callFunction<{ requestKey: string; created: boolean }>('requestGeneration', calls[0]![1], player, { 'X-Firebase-AppCheck': token });
-    expect(accepted.ok).toBe(true);
-    // Past the App Check gate, the usual answers: the pool is empty, the id was never dealt, tmdb is served by the fixtures only when they run.
-    const draw = await callFunction<{ questions: unknown[] }>('drawQuestions', { pool, count: 1 }, player, { 'X-Firebase-AppCheck': token });
-    expect(draw.ok).toBe(true);
-    expect(await callFunction('checkAnswers', calls[2]![1], player, { 'X-Firebase-AppCheck': token })).toMatchObject({ ok: false, status: 'NOT_FOUND' });
-    const discovery = await callFunction('getDiscovery', calls[3]![1], player, { 'X-Firebase-AppCheck': token });
-    expect(discovery.ok ? 'OK' : discovery.status).not.toBe('UNAUTHENTICATED');
+    const data = { pool: { ...pool, subject: 'history', theme: `replay ${randomBytes(3).toString('hex')}` }, targetCount: 3 };
+    expect((await callFunction('requestGeneration', data, player, { 'X-Firebase-AppCheck': token })).ok).toBe(true);
+    const again = await callFunction('requestGeneration', data, player, { 'X-Firebase-AppCheck': token });
+    expect(again).toMatchObject({ ok: false, status: 'UNAUTHENTICATED', httpStatus: 401, message: 'App Check token already used: get a limited-use token for each call.' });
+    // Another player replaying the captured token fares no better.
+    expect(await callFunction('requestGeneration', data, await signUp(), { 'X-Firebase-AppCheck': token })).toMatchObject({ ok: false, status: 'UNAUTHENTICATED' });
+    // Draws are not replay-protected (docs/deploy.md#app-check): the same token works twice.
+    for (let i = 0; i < 2; i++) expect((await callFunction('drawQuestions', { pool, count: 1 }, player, { 'X-Firebase-AppCheck': token })).ok).toBe(true);
   });
 
   test('App Check does not replace sign-in', async () => {

@@ -75,7 +75,8 @@ describe('generation against the model', () => {
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
     const final = await waitForStatus(accepted.requestKey);
     expect(final.status).toBe('failed');
-    expect(final.error).toMatch(/model refused/);
+    // Clients read a stable code and a fixed sentence; the raw text is in Postgres for admins.
+    expect(final).toMatchObject({ errorCode: 'model-refused', error: 'The model declined to write these questions.' });
     expect(await row(accepted.requestKey)).toMatchObject({ status: 'failed', attempts: 1, lease_expires_at: null, last_error: expect.stringMatching(/model refused/) });
     expect((await modelCalls(theme)).calls).toBe(1);
   });
@@ -86,7 +87,8 @@ describe('generation against the model', () => {
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
     const final = await waitForStatus(accepted.requestKey);
     expect(final.status).toBe('failed');
-    expect(final.error).toMatch(/invalid after a repair attempt/);
+    expect(final.errorCode).toBe('model-output-invalid');
+    expect(await row(accepted.requestKey)).toMatchObject({ last_error: expect.stringMatching(/invalid after a repair attempt/) });
     expect(await modelCalls(theme)).toMatchObject({ calls: 2, repairs: 1 });
   });
 

@@ -64,7 +64,7 @@ describe('discoveryFeed behind Hosting', () => {
     await testDb().query(`DELETE FROM discovery_cache WHERE cache_key = 'deezer:charts:artists'`);
     const response = await fetch(`${testStack().urls.hosting}/api/discovery?provider=deezer&endpoint=charts&category=artists`);
     expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+, s-maxage=\d+$/);
     expect(Number(/max-age=(\d+)/.exec(response.headers.get('cache-control')!)![1])).toBeGreaterThan(0);
     expect(await response.json()).toMatchObject({ key: 'deezer:charts:artists', provider: 'deezer', items: expect.any(Array) });
 

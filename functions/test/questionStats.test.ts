@@ -7,6 +7,7 @@ import type { PoolItem } from '../src/pools/poolStore';
 import { setQuestionState } from '../src/pools/questionState';
 import { callOrThrow, signUp } from './support/client';
 import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
+import { ingestSigned } from './support/ingest';
 import { closeTestClients, testFirestore, testStack } from './support/stack';
 
 afterAll(async () => {
@@ -77,13 +78,7 @@ describe('answer statistics from played games', () => {
     const end = t0 + 1_000 + 200 * 10;
     events.push(e({ id: 'round-end', at: end, type: 'ROUND_ENDED', round: 1 }), e({ id: 'end', at: end, type: 'GAME_ENDED', reason: 'completed' }));
     for (let i = 0; i < events.length; i += 500) {
-      const response = await fetch(`${testStack().urls.functions}/ingestGameEvents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-game-server-secret': 'test-game-server-secret' },
-        body: JSON.stringify({ gameId, events: events.slice(i, i + 500) }),
-      });
-      expect(response.status).toBe(200);
-      await response.text();
+      expect((await ingestSigned({ gameId, events: events.slice(i, i + 500) })).status).toBe(200);
     }
 
     const wrongStats = await readQuestionStats(testFirestore(), poolKey, wrong!.id);

@@ -12,7 +12,7 @@ import { closeTestClients, testDb, testStack } from './support/stack';
 afterAll(closeTestClients);
 
 const config = (perMinute: number, freshFactor = 0.25): RateLimitConfig => ({
-  perMinute: { draws: perMinute, answers: perMinute, discovery: perMinute },
+  perMinute: { draws: perMinute, answers: perMinute, discovery: perMinute, games: perMinute, gameAnswers: perMinute },
   freshAccountMs: 24 * 3_600_000,
   freshFactor,
 });

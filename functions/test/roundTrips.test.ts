@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
 import { countFirestoreRoundTrips, RoundTripCountingClient } from '../src/shared/instrumentedClients';
 import { startOperation, traceRoundTrips, type RoundTripReport } from '../src/shared/roundTrips';
-import { callCountingRoundTrips, callFunction, signUp, type RoundTrips, type SignedIn } from './support/client';
-import { uniquePool } from './support/pools';
+import { callCountingRoundTrips, callFunction, callOrThrow, signUp, type RoundTrips, type SignedIn } from './support/client';
+import { uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testFirestore, testStack } from './support/stack';
 
 type Accepted = { requestKey: string; poolKey: string; status: string; created: boolean };
@@ -102,5 +102,20 @@ describe('requestGeneration round trips (emulated function, counted in its proce
     expect(response.status).toBe(200);
     expect(response.headers.get('x-qf-round-trips')).toBeNull();
     expect((await callFunction('requestGeneration', { pool: uniquePool(), targetCount: 3 }, players[0])).ok).toBe(true);
+  });
+});
+
+describe('drawQuestions round trips (emulated function, counted in its process)', () => {
+  test('a warm draw: the rate token beside the seen-memory read, then the memory commit — two deep', async () => {
+    const pool = uniquePool();
+    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 12 }, players[0]);
+    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    // Warms the instance: its pool cache and the player's account-age lookup.
+    await callOrThrow('drawQuestions', { pool, count: 3 }, players[1]);
+    const { outcome, roundTrips } = await callCountingRoundTrips<{ questions: unknown[] }>('drawQuestions', { pool, count: 3 }, players[1]);
+    expect(outcome).toMatchObject({ ok: true });
+    expect(chain(roundTrips)).toEqual(['1:firestore', '1:postgres', '2:firestore']);
+    expect(roundTrips.operations.map((op) => op.operation.split(' ')[0])).toEqual(expect.arrayContaining(['rate-bucket-take', 'batchGetDocuments', 'commit']));
+    expect(roundTrips.criticalPath).toBe(2);
   });
 });

@@ -53,7 +53,7 @@ describe('sweepGenerationRequests (scheduled)', () => {
     const exhausted = await orphan({ status: 'running', attempts: 3, leaseSecondsFromNow: -1 });
     expect(await triggerScheduled('sweepGenerationRequests')).toBeLessThan(300);
     const final = await waitForStatus(exhausted, ['failed']);
-    expect(final.error).toMatch(/attempts exhausted/);
+    expect(final).toMatchObject({ errorCode: 'attempts-exhausted', error: 'Generation failed after several attempts.' });
     expect(await row(exhausted)).toMatchObject({ status: 'failed', lease_expires_at: null, last_error: expect.stringMatching(/attempts exhausted/) });
   });
 });

@@ -1,10 +1,11 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { getAuth } from 'firebase-admin/auth';
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError } from '../shared/errors';
+import { FailedPreconditionError, InvalidInputError, NotFoundError } from '../shared/errors';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import { retryGenerationRequest } from '../generation/retryGenerationRequest';
+import { publicError } from '../generation/publicErrors';
 import { mirrorStatus } from '../generation/statusMirror';
 import type { GenerationTaskQueue } from '../generation/taskQueue';
 import { countPoolQuestions, POOLS } from '../pools/poolStore';
@@ -93,7 +94,9 @@ export const BULK_LIMIT = 500;
 
 const bulkSchema = z.union([
   z.strictObject({ requestKeys: z.array(requestKey).min(1).max(BULK_LIMIT) }),
-  z.strictObject({ filter: filterSchema, expectedCount: z.int().min(0).optional() }),
+  // The count the admin read and confirmed: a filter matching a different number now (rows arrived
+  // or changed state since) is refused rather than acting on rows nobody saw.
+  z.strictObject({ filter: filterSchema, expectedCount: z.int().min(0) }),
 ]);
 
 async function selectTargets(db: Queryable, input: unknown): Promise<string[]> {
@@ -102,6 +105,13 @@ async function selectTargets(db: Queryable, input: unknown): Promise<string[]> {
   if (Object.keys(parsed.filter).length === 0) throw new InvalidInputError('filter: give at least one condition (a bulk action on every request is refused)');
   const keys = await selectRequestKeys(db, await resolveFilter(db, parsed.filter), BULK_LIMIT);
   if (keys.length > BULK_LIMIT) throw new InvalidInputError(`filter: matches more than ${BULK_LIMIT} requests; narrow it`);
+  if (keys.length !== parsed.expectedCount) {
+    throw new FailedPreconditionError(
+      `filter: matches ${keys.length} requests now, not the ${parsed.expectedCount} you confirmed; reload and confirm again`,
+      { expectedCount: parsed.expectedCount, matched: keys.length },
+    );
+  }
+  // Only these keys are acted on: a row arriving after this point is not among them.
   return keys;
 }
 
@@ -131,7 +141,7 @@ export async function cancelRequests(deps: AdminRequestDeps, input: unknown, by:
   const keys = await selectTargets(deps.db, input);
   const cancelled = await cancelGenerationRequests(deps.db, keys, by);
   await inChunks(cancelled, 20, async (key) => {
-    await mirrorStatus(deps.firestore, key, { status: 'failed', error: `cancelled by an admin (${by})` }).catch(() => undefined);
+    await mirrorStatus(deps.firestore, key, { status: 'failed', ...publicError('cancelled-by-admin') }).catch(() => undefined);
   });
   return { matched: keys.length, changed: cancelled.length, skipped: keys.length - cancelled.length, errors: 0 };
 }

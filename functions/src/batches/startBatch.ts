@@ -5,6 +5,7 @@ import type { GenerationTaskQueue } from '../generation/taskQueue';
 import { pickGenerator } from '../questions/pickGenerator';
 import { submitBatchApiJob } from './openaiBatch/batchApiJob';
 import { holdRequestsForJob } from './queries/holdRequestsForJob';
+import { publicError } from '../generation/publicErrors';
 import { mirrorStatus } from '../generation/statusMirror';
 import { NotFoundError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
@@ -66,7 +67,7 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
         },
       }
     : deps.queue;
-  const acceptDeps = { ...deps, queue, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED } };
+  const acceptDeps = { ...deps, queue, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED, userPaidInFlight: UNLIMITED, reserve: false } };
   let next = 0;
   let linked = 0;
   const worker = async () => {
@@ -101,7 +102,7 @@ export async function cancelBatch(deps: BatchDeps, input: unknown): Promise<Batc
   await markBatchCancelled(deps.db, batchId);
   const cancelled = await cancelBatchRequests(deps.db, batchId);
   await settleBatch(deps.db, batchId);
-  await Promise.all(cancelled.map((requestKey) => mirrorStatus(deps.firestore, requestKey, { status: 'cancelled', error: 'cancelled with its batch' }).catch(() => undefined)));
+  await Promise.all(cancelled.map((requestKey) => mirrorStatus(deps.firestore, requestKey, { status: 'cancelled', ...publicError('cancelled-with-batch') }).catch(() => undefined)));
   await mirrorBatch(deps, batchId);
   return summary(deps, batchId);
 }

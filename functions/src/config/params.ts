@@ -81,6 +81,16 @@ export const QUOTA_USER_DAILY_TOKENS = defineInt('QUOTA_USER_DAILY_TOKENS', {
   description: 'Model tokens per user per UTC day.',
 });
 
+export const QUOTA_USER_PAID_IN_FLIGHT = defineInt('QUOTA_USER_PAID_IN_FLIGHT', {
+  default: 3,
+  description: 'Paid (model) generation requests one user may have accepted and not yet finished.',
+});
+
+export const RESERVE_TOKENS_PER_QUESTION = defineInt('RESERVE_TOKENS_PER_QUESTION', {
+  default: 150,
+  description: 'Tokens reserved per requested question of new model work until finished work has measured the real figure (a moving average then).',
+});
+
 export const GLOBAL_DAILY_TOKEN_BUDGET = defineInt('GLOBAL_DAILY_TOKEN_BUDGET', {
   default: 5_000_000,
   description: 'Model tokens for everyone per UTC day; new model work stops cleanly beyond it.',
@@ -107,6 +117,14 @@ export const DISCOVERY_MAX_RETRY_AFTER_SECONDS = defineInt('DISCOVERY_MAX_RETRY_
   description: 'A 429 Retry-After up to this long is waited out; longer ones pause the provider and serve stale.',
 });
 export const DISCOVERY_STATS_FLUSH_SECONDS = defineInt('DISCOVERY_STATS_FLUSH_SECONDS', { default: 30, description: 'How often an instance writes its batched hit counters.' });
+export const DISCOVERY_FEED_PER_MINUTE = defineInt('DISCOVERY_FEED_PER_MINUTE', {
+  default: 120,
+  description: 'discoveryFeed (public GET) requests per client address per minute, per instance (the burst a full bucket allows).',
+});
+export const DISCOVERY_FEED_PROXY_HOPS = defineInt('DISCOVERY_FEED_PROXY_HOPS', {
+  default: 0,
+  description: 'Trusted proxies that append to X-Forwarded-For in front of discoveryFeed; 0 keys buckets by the socket peer (entries a caller sent are never trusted).',
+});
 export const TMDB_BASE_URL = defineString('TMDB_BASE_URL', { default: 'https://api.themoviedb.org/3' });
 export const JIKAN_BASE_URL = defineString('JIKAN_BASE_URL', { default: 'https://api.jikan.moe/v4' });
 export const RAWG_BASE_URL = defineString('RAWG_BASE_URL', { default: 'https://api.rawg.io/api' });
@@ -134,6 +152,14 @@ export const QUESTIONS_TTL_SECONDS = defineInt('QUESTIONS_TTL_SECONDS', {
 
 /** Shared with the live game server, which sends it in `x-game-server-secret`; "none" closes the ingest endpoint. */
 export const GAME_SERVER_SECRET = defineSecret('GAME_SERVER_SECRET');
+export const STATS_MIN_PLAYERS_TO_FLAG = defineInt('STATS_MIN_PLAYERS_TO_FLAG', {
+  default: 30,
+  description: 'Distinct players (one counted answer each per question) before answer statistics may flag a question; see docs/security.md#6-poisoned-answer-statistics.',
+});
+export const INGEST_WINDOW_SECONDS = defineInt('INGEST_WINDOW_SECONDS', {
+  default: 300,
+  description: 'ingestGameEvents: a signed batch is accepted only if its timestamp is this close to now (either way); each signature once.',
+});
 // Batches and cost visibility (issue #8).
 export const BATCH_API_MIN_POOLS = defineInt('BATCH_API_MIN_POOLS', {
   default: 200,
@@ -147,6 +173,8 @@ export const MODEL_PRICES = defineString('MODEL_PRICES', {
 export const RATE_DRAWS_PER_MINUTE = defineInt('RATE_DRAWS_PER_MINUTE', { default: 60, description: 'drawQuestions calls per user per minute.' });
 export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'checkAnswers calls per user per minute.' });
 export const RATE_DISCOVERY_PER_MINUTE = defineInt('RATE_DISCOVERY_PER_MINUTE', { default: 60, description: 'getDiscovery calls per user per minute.' });
+export const RATE_GAMES_PER_MINUTE = defineInt('RATE_GAMES_PER_MINUTE', { default: 6, description: 'createGame calls per user per minute (one account farming games to sway answer statistics).' });
+export const RATE_GAME_ANSWERS_PER_MINUTE = defineInt('RATE_GAME_ANSWERS_PER_MINUTE', { default: 60, description: 'submitAnswer calls per user per minute.' });
 export const RATE_FRESH_ACCOUNT_HOURS = defineInt('RATE_FRESH_ACCOUNT_HOURS', { default: 24, description: 'Accounts younger than this get the fresh-account allowance.' });
 export const RATE_FRESH_ACCOUNT_PERCENT = defineInt('RATE_FRESH_ACCOUNT_PERCENT', { default: 25, description: 'Share of the allowance (percent) a fresh account gets.' });
 

@@ -32,6 +32,8 @@ export function rateLimiter(): RateLimiter {
         draws: params.RATE_DRAWS_PER_MINUTE.value(),
         answers: params.RATE_ANSWERS_PER_MINUTE.value(),
         discovery: params.RATE_DISCOVERY_PER_MINUTE.value(),
+        games: params.RATE_GAMES_PER_MINUTE.value(),
+        gameAnswers: params.RATE_GAME_ANSWERS_PER_MINUTE.value(),
       },
       freshAccountMs: params.RATE_FRESH_ACCOUNT_HOURS.value() * 3_600_000,
       freshFactor: params.RATE_FRESH_ACCOUNT_PERCENT.value() / 100,

@@ -3,6 +3,7 @@ import * as games from '../games/contract';
 import { gameEventSchema } from '../games/engine';
 import { ingestInput, ingestOutput } from '../games/ingest';
 import { generationRequestSchema } from '../questions/poolParams';
+import { PUBLIC_ERROR_CODES, type PublicErrorCode } from '../generation/publicErrors';
 import { checkAnswersSchema, drawRequestSchema } from '../draws/drawQuestions';
 import { chartsInput, chartsOutput } from '../admin/charts';
 
@@ -22,7 +23,14 @@ const drawQuestionsOutput = z.object({
 });
 const checkAnswersOutput = z.object({ results: z.array(z.object({ questionId: z.string(), correct: z.boolean(), answerIndex: z.int(), explanation: z.string() })) });
 /** generation_status/{requestKey}, what the app listens to after requestGeneration. */
-const generationStatusDoc = z.object({ status, generated: z.int().optional(), poolSize: z.int().optional(), error: z.string().nullable().optional() });
+const generationStatusDoc = z.object({
+  status,
+  generated: z.int().optional(),
+  poolSize: z.int().optional(),
+  /** A fixed client-safe sentence; the raw error is admin-only (request detail). */
+  error: z.string().nullable().optional(),
+  errorCode: z.enum(Object.keys(PUBLIC_ERROR_CODES) as [PublicErrorCode, ...PublicErrorCode[]]).nullable().optional(),
+});
 
 const callables: Record<string, { input: z.ZodType; output: z.ZodType }> = {
   requestGeneration: { input: generationRequestSchema, output: requestGenerationOutput },

@@ -7,12 +7,14 @@ import { discoveryService } from '../config/discoveryDependencies';
 import { getDatabase } from '../config/database';
 import { dependencies } from '../config/dependencies';
 import { rateLimiter } from '../config/rateLimiter';
-import { DATABASE_URL, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
+import { withRoundTripReport } from '../config/roundTripTrace';
+import { DATABASE_URL, DISCOVERY_FEED_PER_MINUTE, DISCOVERY_FEED_PROXY_HOPS, DISCOVERY_SECRETS, DISCOVERY_TIMEZONE, OPENAI_API_KEY } from '../config/params';
 import { audited } from '../admin/audit';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, toHttpsError } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { NotCachedError, ProviderNotConfiguredError, UpstreamError } from './errors';
+import { AddressBuckets, clientAddress, feedCacheControl, parseFeedQuery } from './feedLimits';
 import { EXPIRED_REFRESH_CRON, PURGE_CRON, REFRESH_SCHEDULE } from './schedule';
 import { PROVIDERS } from './types';
 import { queueTrendingThemes } from './trending/queueTrendingThemes';
@@ -52,22 +54,42 @@ const HTTP_STATUS: Partial<Record<FunctionsErrorCode, number>> = {
   unavailable: 503,
 };
 
+let feedBuckets: AddressBuckets | undefined;
+
 /** Public GET for the same lists (no auth: they are public charts), cacheable by a CDN while fresh. */
 export const discoveryFeed = onRequest({ ...options, ...runtimeOptions('discoveryFeed') }, async (request, response) => {
   if (request.method !== 'GET') {
     response.set('allow', 'GET').status(405).json({ error: { status: 'INVALID_ARGUMENT', message: 'Use GET.' } });
     return;
   }
+  // Built first, sent after: the round-trip report (tests only) is a header.
+  const reply = await withRoundTripReport({ headers: request.headers, res: response }, () => feedReply(request));
+  response.status(reply.status).set(reply.headers).json(reply.body);
+});
+
+type FeedReply = { status: number; headers: Record<string, string>; body: unknown };
+
+async function feedReply(request: { query: unknown; get(name: string): string | undefined; socket: { remoteAddress?: string } }): Promise<FeedReply> {
   try {
-    const { provider, endpoint, category, period } = request.query;
-    const reply = await discoveryService().get({ provider, endpoint, category, period });
-    const maxAge = reply.stale || !reply.expiresAt ? 0 : Math.min(300, Math.max(0, Math.floor((Date.parse(reply.expiresAt) - Date.now()) / 1000)));
-    response.set('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-store').json(reply);
+    // Refused before anything is read: a parameter the feed does not know only makes a new CDN key.
+    const query = parseFeedQuery(request.query as Record<string, unknown>);
+    feedBuckets ??= new AddressBuckets(DISCOVERY_FEED_PER_MINUTE.value());
+    const address = clientAddress(request.get('x-forwarded-for'), request.socket.remoteAddress, DISCOVERY_FEED_PROXY_HOPS.value());
+    const taken = feedBuckets.take(address);
+    if (!taken.allowed) {
+      return {
+        status: 429,
+        headers: { 'retry-after': String(taken.retryAfterSeconds), 'cache-control': 'no-store' },
+        body: { error: { status: 'RESOURCE_EXHAUSTED', message: `Too many requests; retry in ${taken.retryAfterSeconds} s.` } },
+      };
+    }
+    const reply = await discoveryService().get(query);
+    return { status: 200, headers: { 'cache-control': feedCacheControl(reply) }, body: reply };
   } catch (error) {
     const httpsError = toDiscoveryHttpsError(error);
-    response.status(HTTP_STATUS[httpsError.code] ?? 500).json({ error: httpsError.toJSON() });
+    return { status: HTTP_STATUS[httpsError.code] ?? 500, headers: { 'cache-control': 'no-store' }, body: { error: httpsError.toJSON() } };
   }
-});
+}
 
 export const discoveryStats = onCall({ ...options, ...runtimeOptions('discoveryStats') }, async (request) => {
   requireRole(request.auth, 'viewer');

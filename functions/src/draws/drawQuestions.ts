@@ -46,13 +46,16 @@ export type DrawDeps = AcceptDeps & { firestore: Firestore; poolCache: PoolCache
 /**
  * N questions of a pool that this player has not seen this round, from the instance cache.
  * A short pool also gets an ensure-request (deduplicated, so a storm of draws is one request).
+ * `admit` is the caller's admission (the rate token): it runs beside the seen-memory read, so a
+ * warm draw is two round trips (rate token ∥ memory read, then the memory commit), and a refused
+ * caller is dealt nothing and records nothing.
  */
-export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown): Promise<DrawResult> {
+export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown, admit?: () => Promise<unknown>): Promise<DrawResult> {
   const request = parseInput(drawRequestSchema, input);
   const poolKey = poolKeyOf(request.pool);
   // A short pool is re-checked (its count, about once a second), not re-read on every draw.
   const ids = await deps.poolCache.poolIds(poolKey, request.count);
-  const picked = await drawUnseen(deps.firestore, uid, poolKey, ids, request.count);
+  const picked = await drawUnseen(deps.firestore, uid, poolKey, ids, request.count, admit);
   const questions = await deps.poolCache.questionsOf(poolKey, picked);
   const result: DrawResult = {
     poolKey,

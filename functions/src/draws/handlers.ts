@@ -11,10 +11,7 @@ import { checkAnswers as check, drawQuestions as draw } from './drawQuestions';
 export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
-  return withRoundTripReport(request.rawRequest, () => withHttpsErrors(async () => {
-    await rateLimiter().take(uid, 'draws');
-    return draw(dependencies(), uid, request.data);
-  }));
+  return withRoundTripReport(request.rawRequest, () => withHttpsErrors(() => draw(dependencies(), uid, request.data, () => rateLimiter().take(uid, 'draws'))));
 });
 
 export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {

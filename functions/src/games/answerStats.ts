@@ -3,8 +3,20 @@
 export type Level = 'easy' | 'medium' | 'hard';
 export const LEVEL_NORMS: Record<Level, number> = { easy: 0.8, medium: 0.6, hard: 0.4 };
 
-/** Below this many answers nothing is decided: a few odd players must not flag a question. */
+/**
+ * Below this many answers nothing is decided: a few odd players must not flag a question. Answers
+ * count once per player per question (questionStats.ts), so this is also the number of distinct
+ * players a flag needs. The sign test alone would let 10 accounts that all pick one wrong choice flag
+ * a question (z = √10 > 3.09); 30 means 30 accounts each dealt that question in a game. The deployed
+ * value is the STATS_MIN_PLAYERS_TO_FLAG param (read from the function's environment, where Firebase
+ * puts every param's value).
+ */
 export const MIN_ANSWERS_TO_FLAG = 30;
+
+export function minPlayersToFlag(): number {
+  const value = Number(process.env.STATS_MIN_PLAYERS_TO_FLAG);
+  return Number.isInteger(value) && value > 0 ? value : MIN_ANSWERS_TO_FLAG;
+}
 /**
  * Answers before `difficulty` is recalibrated. At n = 100 the standard error of a correct rate is at
  * most √(0.25/100) = 0.05, so its 95% interval (±0.1) is half the 0.2 gap between two level norms:
@@ -32,10 +44,10 @@ export function addStats(a: QuestionStats, b: Partial<QuestionStats>): QuestionS
   return { dealt: a.dealt + (b.dealt ?? 0), answered: a.answered + (b.answered ?? 0), correct: a.correct + (b.correct ?? 0), timeMsSum: a.timeMsSum + (b.timeMsSum ?? 0), choices };
 }
 
-export function judgeQuestion(stats: QuestionStats, answerIndex: number, level: Level): Verdict {
+export function judgeQuestion(stats: QuestionStats, answerIndex: number, level: Level, minPlayers = MIN_ANSWERS_TO_FLAG): Verdict {
   const n = stats.answered;
   const rate = n > 0 ? stats.correct / n : 0;
-  if (n < MIN_ANSWERS_TO_FLAG) return { flag: false, correctRate: rate };
+  if (n < Math.max(minPlayers, 1)) return { flag: false, correctRate: rate };
   // 1. The most-picked wrong choice beats the key: a sign test between the two (each answer that
   //    picked one of them is a coin toss if they were equally attractive), and at least 1.5 times as often.
   const key = stats.choices[String(answerIndex)] ?? 0;

@@ -42,6 +42,8 @@ export async function recordFinishedGame(db: Firestore, state: GameState): Promi
     transaction.set(memoryRef, {
       uid, poolKey: game.pool.poolKey, seen: [...seen, ...dealt.filter((id) => !known.has(id))],
       lastDraw: previous?.lastDraw ?? [], round: previous?.round ?? 1, updatedAt: FieldValue.serverTimestamp(),
+      // The game is over: its questions are released to practice (other live games keep theirs).
+      held: (previous?.held ?? []).filter((id) => !dealt.includes(id)),
     });
   })));
 }

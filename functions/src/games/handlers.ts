@@ -4,7 +4,8 @@ import { onCall, onRequest } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { audited } from '../admin/audit';
 import { dependencies } from '../config/dependencies';
-import { DATABASE_URL, GAME_SERVER_SECRET } from '../config/params';
+import { rateLimiter } from '../config/rateLimiter';
+import { DATABASE_URL, GAME_SERVER_SECRET, INGEST_WINDOW_SECONDS } from '../config/params';
 import { requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, toHttpsError, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
@@ -12,7 +13,8 @@ import { gameRefInput } from './contract';
 import { checkEndedGames } from './checkProjections';
 import { endIdleGames, IDLE_GAME_HOURS } from './endIdleGames';
 import { rebuildGame as rebuild } from './gameLog';
-import { ingestEvents, secretMatches } from './ingest';
+import { claimSignature, ingestEvents, releaseSignature } from './ingest';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBatch } from './ingestAuth';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
 
 // The app's game callables: App Check like the other mobile callables (config/runtime.ts).
@@ -21,7 +23,10 @@ const playOptions = (name: string) => ({ ...runtimeOptions(name), secrets: [DATA
 export const createGame = onCall(playOptions('createGame'), async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
-  return withHttpsErrors(() => create(dependencies(), uid, request.data));
+  return withHttpsErrors(async () => {
+    await rateLimiter().take(uid, 'games');
+    return create(dependencies(), uid, request.data);
+  });
 });
 
 export const joinGame = onCall(playOptions('joinGame'), async (request) => {
@@ -45,7 +50,10 @@ export const nextQuestion = onCall(playOptions('nextQuestion'), async (request) 
 export const submitAnswer = onCall(playOptions('submitAnswer'), async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
-  return withHttpsErrors(() => submit(dependencies(), uid, request.data));
+  return withHttpsErrors(async () => {
+    await rateLimiter().take(uid, 'gameAnswers');
+    return submit(dependencies(), uid, request.data);
+  });
 });
 
 /** Admin: fold a game's log and rewrite its state and projection. */
@@ -67,14 +75,30 @@ export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'
     res.status(405).json({ error: 'POST only.' });
     return;
   }
-  if (!secretMatches(GAME_SERVER_SECRET.value(), req.get('x-game-server-secret'))) {
-    res.status(401).json({ error: 'Game servers only.' });
+  const windowSeconds = INGEST_WINDOW_SECONDS.value();
+  const check = verifyBatch({
+    secret: GAME_SERVER_SECRET.value(),
+    timestamp: req.get(TIMESTAMP_HEADER),
+    signature: req.get(SIGNATURE_HEADER),
+    rawBody: req.rawBody,
+    nowMs: Date.now(),
+    windowSeconds,
+  });
+  if (!check.ok) {
+    res.status(401).json({ error: 'Game servers only: sign each batch (x-qf-timestamp, x-qf-signature).', reason: check.reason });
+    return;
+  }
+  const { firestore } = dependencies();
+  if (!(await claimSignature(firestore, check.signatureId, new Date(check.timestampMs + 2 * windowSeconds * 1000)))) {
+    res.status(409).json({ error: 'This signed batch was already accepted; sign a resend anew.', reason: 'replayed' });
     return;
   }
   try {
-    res.status(200).json(await ingestEvents(dependencies().firestore, req.body));
+    res.status(200).json(await ingestEvents(firestore, req.body));
   } catch (error) {
     const mapped = toHttpsError(error);
+    // A transient failure lets the same signed batch be sent again; a refused one stays used.
+    if (mapped.code === 'unavailable' || mapped.code === 'internal') await releaseSignature(firestore, check.signatureId).catch(() => undefined);
     const details = (mapped.details ?? {}) as { rule?: string };
     const status = mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
     res.status(status).json({ error: mapped.message, ...(mapped.details ? { details: mapped.details } : {}) });

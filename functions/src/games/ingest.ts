@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { Firestore } from 'firebase-admin/firestore';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { FailedPreconditionError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
@@ -16,12 +15,23 @@ export const ingestInput = z.strictObject({
 export const ingestOutput = z.object({ gameId: z.string(), appended: z.int(), duplicates: z.int(), seq: z.int(), status: z.string() });
 export type IngestOutput = z.infer<typeof ingestOutput>;
 
-/** Compares in constant time; an unset secret ("none" or empty) accepts nothing. */
-export function secretMatches(expected: string | undefined, given: string | undefined): boolean {
-  if (!expected || expected === 'none' || !given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Signatures already accepted, kept past the window (then removable by a TTL policy on expireAt). */
+export const INGEST_SIGNATURES = 'ingest_signatures';
+
+/** Records a signature as used; false when it was used before (a replay). */
+export async function claimSignature(db: Firestore, signatureId: string, expireAt: Date): Promise<boolean> {
+  try {
+    await db.collection(INGEST_SIGNATURES).doc(signatureId).create({ at: FieldValue.serverTimestamp(), expireAt });
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 6) return false; // ALREADY_EXISTS
+    throw error;
+  }
+}
+
+/** Lets the game server send the same signed batch again after a failure that was not its fault. */
+export async function releaseSignature(db: Firestore, signatureId: string): Promise<void> {
+  await db.collection(INGEST_SIGNATURES).doc(signatureId).delete();
 }
 
 /**
@@ -36,6 +46,9 @@ export async function ingestEvents(db: Firestore, input: unknown): Promise<Inges
     for (const event of parsed) {
       if (event.type === 'GAME_CREATED' && event.gameId !== gameId) throw new FailedPreconditionError(`GAME_CREATED names game ${event.gameId}, not ${gameId}.`);
     }
+    // Solo and duel games are run by the callables: a game server may not write into them.
+    const mode = state.game?.mode ?? parsed.find((event) => event.type === 'GAME_CREATED')?.mode;
+    if (mode !== undefined && mode !== 'live') throw new FailedPreconditionError(`${gameId} is a ${mode} game: only live games accept ingest.`);
     return parsed;
   }, { replayLog: true });
   if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await gameFinished(db, outcome.state);

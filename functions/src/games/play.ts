@@ -11,6 +11,7 @@ import {
 import { dealQuestions } from './dealQuestions';
 import { type GameEvent, type GameState, applyEvent, replay, scoreAnswer } from './engine';
 import { type AppendOutcome, appendEvents, readGameState } from './gameLog';
+import { holdForGame } from '../pools/seenMemory';
 import { gameFinished } from './finishedGame';
 
 // Async play (solo, turn-based duels): every event is built here from the state read in the append
@@ -121,6 +122,8 @@ export async function startGame(deps: GameDeps, uid: string, input: unknown): Pr
   }
   const state = (await readGameState(deps.firestore, gameId))!;
   if (state.status === 'lobby') throw new FailedPreconditionError('The players changed while starting; start again.');
+  // Before any question is shown: practice draws must not deal (and checkAnswers reveal) them.
+  if (state.status !== 'ended') await holdForGame(deps.firestore, game.pool.poolKey, state.players, state.questions.map((question) => question.questionId));
   return { gameId, questionCount: state.game!.questionCount, players: state.players };
 }
 

@@ -4,7 +4,7 @@ import { notifyPoolWritten } from '../pools/poolCache';
 import { type PoolItem, poolItems } from '../pools/poolStore';
 import { setQuestionState } from '../pools/questionState';
 import { sha256Hex } from '../shared/hashing';
-import { type Level, LEVEL_NORMS, type QuestionStats, addStats, emptyStats, judgeQuestion } from './answerStats';
+import { type Level, LEVEL_NORMS, type QuestionStats, addStats, emptyStats, judgeQuestion, minPlayersToFlag } from './answerStats';
 import type { GameState } from './engine';
 import { GAME_STATES } from './gameLog';
 
@@ -19,6 +19,12 @@ export const QUESTION_STATS = 'question_stats';
 export const STAT_SHARDS = 8;
 export const STATS_ACTOR = 'answer-stats';
 
+/**
+ * Which questions of a pool a player's answers were already counted for: `stat_answerers/{pool}_{uid}`.
+ * One player playing the same question in 60 games counts once, so statistics need many players.
+ */
+export const STAT_ANSWERERS = 'stat_answerers';
+
 export function statId(poolKey: string, questionId: string): string {
   return `${sha256Hex(poolKey).slice(0, 16)}_${questionId}`;
 }
@@ -30,22 +36,35 @@ export async function recordAnswerStats(db: Firestore, state: GameState): Promis
   const game = state.game!;
   const marker = db.collection(GAME_STATES).doc(game.gameId).collection('done').doc('answerStats');
   const questions = state.questions.filter((question) => question.content !== null);
+  const poolHash = sha256Hex(game.pool.poolKey).slice(0, 16);
+  const answererRefs = state.players.map((uid) => db.collection(STAT_ANSWERERS).doc(`${poolHash}_${uid}`));
   const recorded = await db.runTransaction(async (transaction) => {
     if ((await transaction.get(marker)).exists) return false;
     const parents = questions.length > 0 ? await transaction.getAll(...questions.map((question) => db.collection(QUESTION_STATS).doc(statId(game.pool.poolKey, question.questionId)))) : [];
+    const answerers = answererRefs.length > 0 ? await transaction.getAll(...answererRefs) : [];
+    const counted = new Map(state.players.map((uid, i) => [uid, new Set<string>((answerers[i]?.get('questionIds') as string[] | undefined) ?? [])]));
+    const newlyCounted = new Map<string, string[]>();
     questions.forEach((question, i) => {
-      const answers = Object.values(question.answers);
+      // Players for whom this question counts now: never counted for it before.
+      const fresh = state.players.filter((uid) => !counted.get(uid)!.has(question.questionId));
+      for (const uid of fresh) newlyCounted.set(uid, [...(newlyCounted.get(uid) ?? []), question.questionId]);
+      const answers = fresh.map((uid) => question.answers[uid]).filter((answer) => answer !== undefined);
       const choices: Record<string, FieldValue> = {};
       for (const answer of answers) choices[String(answer.choice)] = FieldValue.increment(answers.filter((a) => a.choice === answer.choice).length);
       const parent = parents[i]!;
       if (!parent.exists) transaction.create(parent.ref, { poolKey: game.pool.poolKey, questionId: question.questionId, firstSeenAt: state.endedAt });
+      if (fresh.length === 0) return;
       transaction.set(parent.ref.collection('shards').doc(String(randomInt(STAT_SHARDS))), {
-        dealt: FieldValue.increment(state.players.length),
+        dealt: FieldValue.increment(fresh.length),
         answered: FieldValue.increment(answers.length),
         correct: FieldValue.increment(answers.filter((answer) => answer.correct).length),
         timeMsSum: FieldValue.increment(answers.reduce((sum, answer) => sum + answer.elapsedMs, 0)),
         choices,
       }, { merge: true });
+    });
+    state.players.forEach((uid, i) => {
+      const ids = newlyCounted.get(uid);
+      if (ids?.length) transaction.set(answererRefs[i]!, { uid, poolKey: game.pool.poolKey, questionIds: FieldValue.arrayUnion(...ids) }, { merge: true });
     });
     transaction.create(marker, { at: state.endedAt, questions: questions.length });
     return true;
@@ -70,7 +89,7 @@ export async function reviewQuestions(db: Firestore, questions: Reviewed[]): Pro
     if (!item.exists) continue;
     const data = item.data() as PoolItem;
     const level = (data.difficulty in LEVEL_NORMS ? data.difficulty : 'medium') as Level;
-    const verdict = judgeQuestion(stats, data.answerIndex, level);
+    const verdict = judgeQuestion(stats, data.answerIndex, level, minPlayersToFlag());
     const parent = db.collection(QUESTION_STATS).doc(statId(poolKey, questionId));
     if (verdict.flag) {
       const state = data.state ?? 'active';

@@ -7,11 +7,10 @@ import { isPaidGenerator, pickGenerator } from '../questions/pickGenerator';
 import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../questions/poolParams';
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
-import { getDailyUsage } from './queries/getDailyUsage';
 import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
-import { upsertGenerationRequest } from './queries/upsertGenerationRequest';
+import { type ChargeRefusal, upsertGenerationRequest } from './queries/upsertGenerationRequest';
 import { mirrorRequester, mirrorStatus } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
@@ -34,13 +33,18 @@ export type AcceptedRequest = {
   created: boolean;
 };
 
-async function overQuotaError(deps: AcceptDeps, uid: string, paid: boolean): Promise<ResourceExhaustedError> {
-  const [user, global] = await Promise.all([getDailyUsage(deps.db, `user:${uid}`), getDailyUsage(deps.db, 'global')]);
+function overQuotaError(deps: AcceptDeps, limit: ChargeRefusal): ResourceExhaustedError {
   const resetAt = nextUtcMidnight();
-  if (!paid) return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
-  if (global.tokens >= deps.quotas.globalDailyTokens) return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
-  if (user.tokens >= deps.quotas.userDailyTokens) return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached`, resetAt);
-  return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
+  switch (limit) {
+    case 'global-tokens':
+      return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
+    case 'user-tokens':
+      return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached (tokens spent plus those reserved by your work in flight)`, resetAt);
+    case 'in-flight':
+      return new ResourceExhaustedError(`At most ${deps.quotas.userPaidInFlight} of your paid generation requests may be in flight; wait for one to finish`, resetAt);
+    default:
+      return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
+  }
 }
 
 /** Puts the task on the queue under the counter we own; if that fails the next caller may try. */
@@ -73,7 +77,7 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     quotas: deps.quotas,
     paid,
   });
-  if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
+  if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
   const stalled = (row.status === 'pending' && row.enqueuedAt === null) || row.status === 'failed' || row.status === 'cancelled';
   // A known requester asking again: the statement was the whole call.
   if (!row.newRequester && !stalled) {
@@ -107,7 +111,7 @@ async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status
   if (row.status === 'failed' || row.status === 'cancelled') {
     const enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
     if (enqueueCount === undefined) return row.status;
-    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
     await enqueueOwned(deps, requestKey, enqueueCount);
     return 'pending';
   }

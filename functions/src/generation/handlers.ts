@@ -9,7 +9,7 @@ import { DATABASE_URL, GENERATION_LEASE_SECONDS, OPENAI_API_KEY } from '../confi
 import { audited } from '../admin/audit';
 import { withRoundTripReport } from '../config/roundTripTrace';
 import { noteGenerationActivity } from '../admin/overview';
-import { requireAppCheck } from '../shared/appCheck';
+import { consumeAppCheckTokenOnce, requireAppCheck } from '../shared/appCheck';
 import { requireRole, requireUid, withHttpsErrors } from '../shared/httpsErrors';
 import { acceptGenerationRequest } from './acceptGenerationRequest';
 import { getGenerationStats } from './queries/getGenerationStats';
@@ -26,6 +26,10 @@ export const requestGeneration = onCall({
 }, async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
+  if (appCheckEnforced()) {
+    const exp = (request.app?.token as { exp?: number } | undefined)?.exp;
+    await consumeAppCheckTokenOnce(dependencies().firestore, request.rawRequest.get('x-firebase-appcheck'), exp);
+  }
   return withRoundTripReport(request.rawRequest, () => withHttpsErrors(() => acceptGenerationRequest(dependencies(), uid, request.data)));
 });
 

@@ -22,7 +22,7 @@ export async function retryGenerationRequest(
   if (!row) throw new NotFoundError(`No generation request ${requestKey}`);
   const enqueueCount = row.status === 'failed' || row.status === 'cancelled' ? await reopenGenerationRequest(deps.db, requestKey, 0) : await forceRequeue(deps.db, requestKey);
   if (enqueueCount === undefined) return { requestKey, status: row.status, requeued: false };
-  await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null });
+  await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
   await enqueueOwned(deps, requestKey, enqueueCount);
   return { requestKey, status: 'pending', requeued: true };
 }

@@ -18,6 +18,7 @@ import { recordGenerationAttempt, type AttemptOutcome } from './queries/recordGe
 import { releaseGenerationRequest } from './queries/releaseGenerationRequest';
 import { storeGenerationResult } from './queries/storeGenerationResult';
 import type { GenerationRequestRow } from './queries/types';
+import { publicErrorOf } from './publicErrors';
 import { mirrorStatus, reportProgress } from './statusMirror';
 
 export type RunDeps = {
@@ -181,7 +182,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     );
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
     await transitioned();
-    await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null, errorCode: null });
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
   } catch (error) {
@@ -198,7 +199,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
       await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
       await transitioned();
-      await mirrorBestEffort({ status: 'pending', error: message });
+      await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error, { deferred: error instanceof DeferredError }) });
       await finish('deferred', { error: message, until: until.toISOString() });
       if (error instanceof DeferredError) return { outcome: 'deferred', until, error: message };
       throw new UnavailableError(`deferred until ${until.toISOString()}: ${message}`, { cause: error });
@@ -207,13 +208,13 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
       await failGenerationRequest(deps.db, requestKey, attempt, message);
       await transitioned();
-      await mirrorBestEffort({ status: 'failed', error: message });
+      await mirrorBestEffort({ status: 'failed', ...publicErrorOf(error) });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
     await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
     await transitioned();
-    await mirrorBestEffort({ status: 'pending', error: message });
+    await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error) });
     await finish('retry', { error: message });
     throw new UnavailableError(`generation attempt ${attempt} failed: ${message}`, { cause: error });
   }

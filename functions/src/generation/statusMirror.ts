@@ -1,4 +1,5 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { PublicErrorCode } from './publicErrors';
 import type { GenerationStatus } from './queries/types';
 
 // generation_status/{requestKey}: what clients listen to. Postgres stays the truth; this mirror
@@ -40,7 +41,8 @@ export async function mirrorRequester(
   }
 }
 
-export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; attempt?: number };
+/** `error` is a fixed client-safe sentence and `errorCode` its stable code (publicErrors.ts), never raw error text. */
+export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null; attempt?: number };
 
 /** Clients are told "about once a second"; Firestore sustains about one write a second per document. */
 export const STATUS_MIN_INTERVAL_MS = 1_000;

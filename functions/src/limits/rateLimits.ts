@@ -2,7 +2,7 @@ import { isTransientInfrastructureError, ResourceExhaustedError } from '../share
 import type { Queryable } from '../shared/postgres';
 import { takeRateToken } from './queries/takeRateToken';
 
-export const RATE_ACTIONS = ['draws', 'answers', 'discovery'] as const;
+export const RATE_ACTIONS = ['draws', 'answers', 'discovery', 'games', 'gameAnswers'] as const;
 export type RateAction = (typeof RATE_ACTIONS)[number];
 
 export type RateLimitConfig = {

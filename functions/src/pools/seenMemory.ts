@@ -11,7 +11,8 @@ import { sha256Hex } from '../shared/hashing';
  */
 export const DRAW_MEMORY = 'draw_memory';
 
-export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number };
+/** `held`: questions of the player's unfinished games in this pool, never dealt or checked by practice until the game ends. */
+export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number; held?: string[] };
 
 export function drawMemoryId(uid: string, poolKey: string): string {
   return `${uid}_${sha256Hex(poolKey).slice(0, 24)}`;
@@ -44,14 +45,29 @@ export function pickUnseen(poolIds: readonly string[], memory: Pick<DrawMemory, 
   return { picked, seen: picked, round: memory.round + 1 };
 }
 
-export async function drawUnseen(db: Firestore, uid: string, poolKey: string, poolIds: readonly string[], count: number): Promise<string[]> {
-  if (poolIds.length === 0) return [];
+/**
+ * `admit` (the caller's rate token) runs beside the memory read, inside the transaction: the draw's
+ * critical path is that read and the commit, and nothing is written or dealt unless admit resolves.
+ * It runs once however often the transaction is retried.
+ */
+export async function drawUnseen(
+  db: Firestore, uid: string, poolKey: string, poolIds: readonly string[], count: number,
+  admit: () => Promise<unknown> = async () => undefined,
+): Promise<string[]> {
+  if (poolIds.length === 0) {
+    await admit();
+    return [];
+  }
   const ref = db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey));
+  let admitted: Promise<unknown> | undefined;
   return db.runTransaction(async (transaction) => {
-    const snapshot = await transaction.get(ref);
-    const memory = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
-    const next = pickUnseen(poolIds, memory, count);
-    transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, updatedAt: FieldValue.serverTimestamp() });
+    admitted ??= admit();
+    const [snapshot] = await Promise.all([transaction.get(ref), admitted]);
+    const memory: Pick<DrawMemory, 'seen' | 'round' | 'held'> = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
+    // A live game's questions stay out of practice: drawn and checked, they would give its keys away.
+    const held = new Set(memory.held ?? []);
+    const next = pickUnseen(held.size ? poolIds.filter((id) => !held.has(id)) : poolIds, memory, count);
+    transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, held: [...held], updatedAt: FieldValue.serverTimestamp() });
     return next.picked;
   });
 }
@@ -60,5 +76,16 @@ export async function drawUnseen(db: Firestore, uid: string, poolKey: string, po
 export async function drawnQuestionIds(db: Firestore, uid: string, poolKey: string): Promise<Set<string>> {
   const snapshot = await db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey)).get();
   const memory = snapshot.data() as DrawMemory | undefined;
-  return new Set([...(memory?.seen ?? []), ...(memory?.lastDraw ?? [])]);
+  const held = new Set(memory?.held ?? []);
+  return new Set([...(memory?.seen ?? []), ...(memory?.lastDraw ?? [])].filter((id) => !held.has(id)));
+}
+
+/** Holds a game's questions for its players until the game ends (idempotent). */
+export async function holdForGame(db: Firestore, poolKey: string, players: readonly string[], questionIds: readonly string[]): Promise<void> {
+  if (questionIds.length === 0) return;
+  const batch = db.batch();
+  for (const uid of players) {
+    batch.set(db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey)), { uid, poolKey, held: FieldValue.arrayUnion(...questionIds) }, { merge: true });
+  }
+  await batch.commit();
 }

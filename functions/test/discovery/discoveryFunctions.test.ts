@@ -49,7 +49,7 @@ describe('discovery functions', () => {
     const base = `${testStack().urls.functions}/discoveryFeed`;
     const response = await fetch(`${base}?provider=deezer&endpoint=charts&category=albums`);
     expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+, s-maxage=\d+$/);
     expect(await response.json()).toMatchObject({ key: 'deezer:charts:albums', cached: false, items: expect.arrayContaining([expect.objectContaining({ id: 'deezer:201' })]) });
     const again = (await (await fetch(`${base}?provider=deezer&endpoint=charts&category=albums`)).json()) as Reply;
     expect(again.cached).toBe(true);

@@ -36,6 +36,8 @@ export default async function globalSetup() {
       RATE_DRAWS_PER_MINUTE: 1_000_000,
       RATE_ANSWERS_PER_MINUTE: 1_000_000,
       RATE_DISCOVERY_PER_MINUTE: 1_000_000,
+      RATE_GAMES_PER_MINUTE: 1_000_000,
+      RATE_GAME_ANSWERS_PER_MINUTE: 1_000_000,
       RATE_FRESH_ACCOUNT_PERCENT: 100,
       TMDB_BASE_URL: `${fixture}/tmdb`,
       JIKAN_BASE_URL: `${fixture}/jikan`,

@@ -27,7 +27,7 @@ export function uniquePool(overrides: Partial<PoolParamsInput> = {}): PoolParams
   return { lang: 'en', country, level: 'medium', subject: 'geography', theme: 'world', type: 'mcq', version, ...overrides };
 }
 
-export type StatusDoc = { status: string; generated?: number; poolSize?: number; error?: string | null };
+export type StatusDoc = { status: string; generated?: number; poolSize?: number; error?: string | null; errorCode?: string | null };
 
 /** The uids recorded as requesters of a request (one document each under its status). */
 export async function statusRequesters(requestKey: string): Promise<string[]> {
