@@ -115,7 +115,7 @@ describe('overview', () => {
   test('charts draw the hourly runs by outcome, tokens against the budget, run times, cache hits and the queue', async () => {
     await failedRequests(1);
     const done = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }, player);
-    expect((await waitForStatus(done.requestKey)).status).toBe('done');
+    expect((await waitForStatus(done.requestKey, ['done'])).status).toBe('done');
     await waitForAttemptRows(done.requestKey);
     const page = await adminPage('#/overview');
     await viewReady(page, 'overview');
