@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { countFirestoreRoundTrips, RoundTripCountingClient } from '../src/shared/instrumentedClients';
-import { startOperation, traceRoundTrips, type RoundTripReport } from '../src/shared/roundTrips';
+import { detach, startOperation, traceRoundTrips, type RoundTripReport } from '../src/shared/roundTrips';
 import { callCountingRoundTrips, callFunction, callOrThrow, signUp, type RoundTrips, type SignedIn } from './support/client';
 import { uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testFirestore, testStack } from './support/stack';
@@ -63,6 +63,19 @@ describe('round-trip counting (the real clients)', () => {
     ]);
   });
 
+  test('detached work counts in the total at its depth, never on the critical path', async () => {
+    let detachedDone!: Promise<unknown>;
+    const report = await traced(async () => {
+      await db.query('SELECT 1');
+      detach(() => (detachedDone = db.query('SELECT pg_sleep(0.05)')));
+    });
+    await detachedDone;
+    expect(report.operations.map((op) => `${op.depth}:${op.background ? 'background' : 'awaited'}`)).toEqual(['1:awaited', '2:background']);
+    expect(report).toMatchObject({ criticalPath: 1, total: 2 });
+    // A failure in detached work is nobody's unhandled rejection.
+    await traced(async () => detach(() => db.query('SELECT no_such_column')));
+  });
+
   test('nothing is counted outside a traced invocation', async () => {
     expect(startOperation('postgres', 'SELECT 1')).toBeUndefined();
     await expect(db.query('SELECT 1')).resolves.toMatchObject({ rowCount: 1 });
@@ -74,10 +87,12 @@ describe('requestGeneration round trips (emulated function, counted in its proce
     const { outcome, roundTrips } = await callCountingRoundTrips<Accepted>('requestGeneration', { pool: uniquePool(), targetCount: 3 }, players[0]);
     expect(outcome).toMatchObject({ ok: true, result: { created: true } });
     // Once Firestore confirmed the requester, Postgres marks it (3:postgres): a retry after a
-    // failed write repairs it (issue 16), a later duplicate skips it.
+    // failed write repairs it (issue 16), a later duplicate skips it. The call does not wait for
+    // the mark, so it is work, not a round trip on the path.
     expect(roundTrips.byDependency).toEqual({ postgres: 2, firestore: 1, tasks: 1 });
     expect(chain(roundTrips)).toEqual(['1:postgres', '2:firestore', '2:tasks', '3:postgres']);
-    expect(roundTrips.criticalPath).toBe(3);
+    expect(roundTrips.operations.filter((op) => op.background).map((op) => op.operation)).toEqual(['generation-requester-mirrored']);
+    expect(roundTrips.criticalPath).toBe(2);
   });
 
   test('a join by a new requester: the statement, then the requester document; a duplicate from a known requester: one Postgres round trip', async () => {
@@ -86,6 +101,7 @@ describe('requestGeneration round trips (emulated function, counted in its proce
     const join = await callCountingRoundTrips<Accepted>('requestGeneration', request, players[1]);
     expect(join.outcome).toMatchObject({ ok: true, result: { created: false } });
     expect(chain(join.roundTrips)).toEqual(['1:postgres', '2:firestore', '3:postgres']);
+    expect(join.roundTrips.criticalPath).toBe(2);
     const duplicate = await callCountingRoundTrips<Accepted>('requestGeneration', request, players[1]);
     expect(duplicate.outcome).toMatchObject({ ok: true, result: { created: false } });
     expect(duplicate.roundTrips).toMatchObject({ criticalPath: 1, total: 1, byDependency: { postgres: 1 } });

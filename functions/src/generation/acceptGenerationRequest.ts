@@ -2,6 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { LRUCache } from 'lru-cache';
 import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
 import { faultPoint } from '../shared/faultPoints';
+import { detach } from '../shared/roundTrips';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
@@ -138,7 +139,9 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
         if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
         else await mirrorRequester(deps.firestore, { ...target, created: row.created });
         await faultPoint('accept.afterRequesterMirror');
-        await markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+        // The mark only spares this requester's later calls the write; the call does not wait for
+        // it. Lost (a throttled instance, a failed statement), it costs one idempotent repair.
+        detach(() => markRequesterMirrored(deps.db, requestKey, uid));
       })()
     : undefined;
   // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.

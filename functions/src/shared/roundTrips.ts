@@ -12,7 +12,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 export type Dependency = 'postgres' | 'firestore' | 'tasks' | 'model';
 
-export type TracedOperation = { dependency: Dependency; operation: string; depth: number };
+export type TracedOperation = {
+  dependency: Dependency;
+  operation: string;
+  depth: number;
+  /** Started by work the call does not wait for (`detach`): counted in the total, not on the critical path. */
+  background?: true;
+};
 
 export type RoundTripReport = {
   /** Dependent round trips on the critical path (the deepest operation). */
@@ -26,7 +32,12 @@ export type RoundTripReport = {
 class Trace {
   /** The deepest operation that has finished: what an operation starting now depends on. */
   finishedDepth = 0;
-  readonly operations: TracedOperation[] = [];
+  /** Detached work still running: the report waits for it, so its operations are all counted. */
+  readonly detached: Promise<void>[] = [];
+  constructor(
+    readonly operations: TracedOperation[] = [],
+    readonly background = false,
+  ) {}
 }
 
 let storage: AsyncLocalStorage<Trace> | undefined;
@@ -43,7 +54,7 @@ function currentTrace(): Trace | undefined {
 export function startOperation(dependency: Dependency, operation: string): (() => void) | undefined {
   const trace = currentTrace();
   if (!trace) return undefined;
-  const entry: TracedOperation = { dependency, operation, depth: trace.finishedDepth + 1 };
+  const entry: TracedOperation = { dependency, operation, depth: trace.finishedDepth + 1, ...(trace.background ? { background: true as const } : {}) };
   trace.operations.push(entry);
   return () => {
     if (entry.depth > trace.finishedDepth) trace.finishedDepth = entry.depth;
@@ -66,9 +77,25 @@ export function reportOf(trace: Trace): RoundTripReport {
   let criticalPath = 0;
   for (const op of trace.operations) {
     byDependency[op.dependency] = (byDependency[op.dependency] ?? 0) + 1;
-    criticalPath = Math.max(criticalPath, op.depth);
+    if (!op.background) criticalPath = Math.max(criticalPath, op.depth);
   }
   return { criticalPath, total: trace.operations.length, byDependency, operations: [...trace.operations] };
+}
+
+/**
+ * Starts work the caller does not wait for, and whose failure it does not see (a hint whose loss
+ * costs only a repair later). Its operations join the invocation's total, off its critical path.
+ */
+export function detach(work: () => Promise<unknown>): void {
+  const run = () => work().then(() => undefined, () => undefined);
+  const trace = currentTrace();
+  if (!trace) {
+    void run();
+    return;
+  }
+  const background = new Trace(trace.operations, true);
+  background.finishedDepth = trace.finishedDepth;
+  trace.detached.push(storage!.run(background, run));
 }
 
 /**
@@ -82,6 +109,8 @@ export async function traceRoundTrips<T>(work: () => Promise<T>, onReport: (repo
   try {
     return await storage.run(trace, work);
   } finally {
+    // Only a traced (test) invocation waits for its detached work, to count it whole.
+    await Promise.all(trace.detached);
     onReport(reportOf(trace));
   }
 }

@@ -76,7 +76,7 @@ export async function triggerScheduled(name: string): Promise<number> {
 }
 
 /** One operation of a call as the functions counted it (src/shared/roundTrips.ts). */
-export type CountedOperation = { dependency: 'postgres' | 'firestore' | 'tasks' | 'model'; operation: string; depth: number };
+export type CountedOperation = { dependency: 'postgres' | 'firestore' | 'tasks' | 'model'; operation: string; depth: number; background?: true };
 export type RoundTrips = { criticalPath: number; total: number; byDependency: Record<string, number>; operations: CountedOperation[] };
 
 /**
