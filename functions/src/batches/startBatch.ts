@@ -67,7 +67,7 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
         },
       }
     : deps.queue;
-  const acceptDeps = { ...deps, queue, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED } };
+  const acceptDeps = { ...deps, queue, quotas: { ...deps.quotas, userDailyRequests: UNLIMITED, userDailyTokens: UNLIMITED, userPaidInFlight: UNLIMITED, reserve: false } };
   let next = 0;
   let linked = 0;
   const worker = async () => {

@@ -92,6 +92,8 @@ export function dependencies() {
       userDailyRequests: params.QUOTA_USER_DAILY_REQUESTS.value(),
       userDailyTokens: params.QUOTA_USER_DAILY_TOKENS.value(),
       globalDailyTokens: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
+      userPaidInFlight: params.QUOTA_USER_PAID_IN_FLIGHT.value(),
+      tokensPerQuestion: params.RESERVE_TOKENS_PER_QUESTION.value(),
     },
     globalDailyTokenBudget: params.GLOBAL_DAILY_TOKEN_BUDGET.value(),
     log: (entry: Record<string, unknown>) => logger.info(String(entry.event ?? 'event'), entry),

@@ -81,6 +81,16 @@ export const QUOTA_USER_DAILY_TOKENS = defineInt('QUOTA_USER_DAILY_TOKENS', {
   description: 'Model tokens per user per UTC day.',
 });
 
+export const QUOTA_USER_PAID_IN_FLIGHT = defineInt('QUOTA_USER_PAID_IN_FLIGHT', {
+  default: 3,
+  description: 'Paid (model) generation requests one user may have accepted and not yet finished.',
+});
+
+export const RESERVE_TOKENS_PER_QUESTION = defineInt('RESERVE_TOKENS_PER_QUESTION', {
+  default: 150,
+  description: 'Tokens reserved per requested question of new model work until finished work has measured the real figure (a moving average then).',
+});
+
 export const GLOBAL_DAILY_TOKEN_BUDGET = defineInt('GLOBAL_DAILY_TOKEN_BUDGET', {
   default: 5_000_000,
   description: 'Model tokens for everyone per UTC day; new model work stops cleanly beyond it.',

@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
@@ -7,12 +8,12 @@ import { isPaidGenerator, pickGenerator } from '../questions/pickGenerator';
 import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../questions/poolParams';
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
-import { getDailyUsage } from './queries/getDailyUsage';
 import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
-import { upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { mirrorRequester, mirrorStatus } from './statusMirror';
+import { type ChargeRefusal, upsertGenerationRequest } from './queries/upsertGenerationRequest';
+import { markRequesterMirrored } from './queries/markRequesterMirrored';
+import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -34,13 +35,18 @@ export type AcceptedRequest = {
   created: boolean;
 };
 
-async function overQuotaError(deps: AcceptDeps, uid: string, paid: boolean): Promise<ResourceExhaustedError> {
-  const [user, global] = await Promise.all([getDailyUsage(deps.db, `user:${uid}`), getDailyUsage(deps.db, 'global')]);
+function overQuotaError(deps: AcceptDeps, limit: ChargeRefusal): ResourceExhaustedError {
   const resetAt = nextUtcMidnight();
-  if (!paid) return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
-  if (global.tokens >= deps.quotas.globalDailyTokens) return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
-  if (user.tokens >= deps.quotas.userDailyTokens) return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached`, resetAt);
-  return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
+  switch (limit) {
+    case 'global-tokens':
+      return new ResourceExhaustedError('The daily generation budget is spent', resetAt);
+    case 'user-tokens':
+      return new ResourceExhaustedError(`Daily token quota of ${deps.quotas.userDailyTokens} reached (tokens spent plus those reserved by your work in flight)`, resetAt);
+    case 'in-flight':
+      return new ResourceExhaustedError(`At most ${deps.quotas.userPaidInFlight} of your paid generation requests may be in flight; wait for one to finish`, resetAt);
+    default:
+      return new ResourceExhaustedError(`Daily quota of ${deps.quotas.userDailyRequests} new generation requests reached`, resetAt);
+  }
 }
 
 /** Puts the task on the queue under the counter we own; if that fails the next caller may try. */
@@ -73,10 +79,11 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     quotas: deps.quotas,
     paid,
   });
-  if (row.outcome === 'over-quota') throw await overQuotaError(deps, uid, paid);
+  if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
+  await faultPoint('accept.afterUpsert');
   const stalled = (row.status === 'pending' && row.enqueuedAt === null) || row.status === 'failed' || row.status === 'cancelled';
   // A known requester asking again: the statement was the whole call.
-  if (!row.newRequester && !stalled) {
+  if (!row.newRequester && !row.repairRequester && !stalled) {
     return { requestKey, poolKey, status: row.status, created: row.created };
   }
 
@@ -84,14 +91,30 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
   // fails, the call fails and an identical retry finishes the work; both are settled before the
   // call answers, so nothing is still being written when the caller retries.
-  const requesterWritten = row.newRequester
-    ? mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created })
+  // The requester is marked mirrored in Postgres only once Firestore confirmed it: a retry after a
+  // failure here (a requester still unmarked) writes it again.
+  const requesterWritten = row.newRequester || row.repairRequester
+    ? (async () => {
+        const target = { requestKey, poolKey, targetCount: request.targetCount, uid };
+        if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
+        else await mirrorRequester(deps.firestore, { ...target, created: row.created });
+        await faultPoint('accept.afterRequesterMirror');
+        await markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+      })()
     : undefined;
-  const queued = row.created ? enqueueOwned(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
+  // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
+  const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;
   if (status.status === 'rejected') throw status.reason;
   return { requestKey, poolKey, status: status.value, created: row.created };
+}
+
+async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: number): Promise<void> {
+  await faultPoint('accept.beforeEnqueue');
+  await enqueueOwned(deps, requestKey, enqueueCount);
+  await faultPoint('accept.afterEnqueue');
 }
 
 /**

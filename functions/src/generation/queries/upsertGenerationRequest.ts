@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/postgres';
-import type { Quotas } from '../quotas';
+import { DEFAULT_TOKENS_PER_QUESTION, UNLIMITED_IN_FLIGHT, type Quotas } from '../quotas';
 import type { GenerationStatus } from './types';
 
 export type UpsertGenerationRequestInput = {
@@ -19,38 +19,47 @@ export type UpsertGenerationRequestResult =
       outcome: 'accepted';
       created: boolean;
       newRequester: boolean;
+      /** Recorded as a requester by an earlier call whose Firestore write never confirmed: write it again. */
+      repairRequester?: boolean;
       status: GenerationStatus;
       /** The creator owns the first enqueue; this is its counter value. */
       enqueueCount: number;
       enqueuedAt: Date | null;
       finishedAt: Date | null;
     }
-  | { outcome: 'over-quota' };
+  | { outcome: 'over-quota'; limit: ChargeRefusal };
+
+/** Which of the caller's limits refused new work (generation_charge). */
+export type ChargeRefusal = 'requests' | 'user-tokens' | 'global-tokens' | 'in-flight';
 
 // One round trip for every common case: a known requester asking again, a new requester joining,
 // and new work. New work is charged to the caller's daily allowance, and only if the allowance has
-// room and, for model work ($10), the caller's token quota and the global token budget too (a spent
-// budget stops model work only: free facts pools keep being accepted); a duplicate of existing work
-// is charged nothing. The requester is recorded for status reads. For a known requester every
-// write below is filtered out before it is attempted, so the statement writes nothing.
+// room and, for model work ($10), its reservation — target × the measured tokens per question —
+// fits under the caller's token quota and the global token budget, counting spent and reserved
+// tokens, and the caller has fewer than $12 paid requests in flight (a spent budget stops model work
+// only: free facts pools keep being accepted). generation_charge (migration 1732300000000) locks
+// the day's rows, so concurrent accepts cannot all see the same headroom. A duplicate of existing
+// work is charged nothing and reads no estimate. The requester is recorded for status reads. For a
+// known requester every write below is filtered out before it is attempted, so the statement
+// writes nothing.
 const SQL = `
 WITH known AS (
-  SELECT 1 FROM generation_requesters WHERE request_key = $1 AND uid = $6
+  SELECT mirrored FROM generation_requesters WHERE request_key = $1 AND uid = $6
 ), existing AS (
   SELECT status, enqueue_count, enqueued_at, finished_at FROM generation_requests WHERE request_key = $1
+), estimate AS (
+  SELECT CASE WHEN $10::boolean AND $13::boolean
+              THEN ceil($4 * coalesce((SELECT tokens_per_question FROM generation_token_estimate), $11::double precision))::bigint
+              ELSE 0::bigint END AS tokens
+), charge AS (
+  SELECT c.outcome
+    FROM (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM existing)) AS gate,
+         LATERAL generation_charge($6, $10, $7, $8, $9, (SELECT tokens FROM estimate), $12) AS c(outcome)
 ), allowance AS (
-  INSERT INTO usage_daily (day, subject, requests)
-  SELECT (now() AT TIME ZONE 'utc')::date, 'user:' || $6, 1
-   WHERE NOT EXISTS (SELECT 1 FROM existing)
-     AND (NOT $10::boolean OR coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'user:' || $6), 0) < $8)
-     AND (NOT $10::boolean OR coalesce((SELECT tokens FROM usage_daily WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'global'), 0) < $9)
-     AND $7 > 0
-  ON CONFLICT (day, subject) DO UPDATE SET requests = usage_daily.requests + 1
-   WHERE usage_daily.requests < $7
-  RETURNING 1
+  SELECT 1 FROM charge WHERE outcome = 'ok'
 ), inserted AS (
-  INSERT INTO generation_requests (request_key, pool_key, params, target_count, max_attempts, requested_by, enqueue_count, enqueued_at)
-  SELECT $1, $2, $3, $4, $5, $6, 1, now()
+  INSERT INTO generation_requests (request_key, pool_key, params, target_count, max_attempts, requested_by, enqueue_count, enqueued_at, reserved_tokens, reserved_day)
+  SELECT $1, $2, $3, $4, $5, $6, 1, now(), (SELECT tokens FROM estimate), CASE WHEN $10::boolean THEN (now() AT TIME ZONE 'utc')::date END
    WHERE EXISTS (SELECT 1 FROM allowance)
   ON CONFLICT (request_key) DO NOTHING
   RETURNING status, enqueue_count, enqueued_at, finished_at
@@ -62,7 +71,10 @@ WITH known AS (
 )
 SELECT (i.status IS NOT NULL) AS created,
        EXISTS (SELECT 1 FROM allowance) AS charged,
+       (SELECT outcome FROM charge) AS refused_by,
+       CASE WHEN EXISTS (SELECT 1 FROM allowance) THEN (SELECT tokens FROM estimate) ELSE 0 END AS reserved,
        EXISTS (SELECT 1 FROM requester) AS new_requester,
+       coalesce((SELECT NOT mirrored FROM known), false) AS repair_requester,
        coalesce(i.status, e.status) AS status,
        coalesce(i.enqueue_count, e.enqueue_count) AS enqueue_count,
        CASE WHEN i.status IS NOT NULL THEN i.enqueued_at ELSE e.enqueued_at END AS enqueued_at,
@@ -75,7 +87,10 @@ LEFT JOIN existing e ON true
 type Row = {
   created: boolean;
   charged: boolean;
+  refused_by: ChargeRefusal | 'ok' | null;
+  reserved: string;
   new_requester: boolean;
+  repair_requester: boolean;
   status: GenerationStatus | null;
   enqueue_count: number | null;
   enqueued_at: Date | null;
@@ -87,11 +102,12 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
   const { rows } = await db.query<Row>({ name: 'generation-request-upsert', text: SQL }, [
     input.requestKey, input.poolKey, JSON.stringify(input.params), input.targetCount, input.maxAttempts, input.uid,
     quotas.userDailyRequests, quotas.userDailyTokens, quotas.globalDailyTokens, input.paid ?? true,
+    quotas.tokensPerQuestion ?? DEFAULT_TOKENS_PER_QUESTION, quotas.userPaidInFlight ?? UNLIMITED_IN_FLIGHT, quotas.reserve ?? true,
   ]);
   const row = rows[0]!;
   if (row.status !== null && row.enqueue_count !== null) {
     return {
-      outcome: 'accepted', created: row.created, newRequester: row.new_requester, status: row.status,
+      outcome: 'accepted', created: row.created, newRequester: row.new_requester, repairRequester: row.repair_requester, status: row.status,
       enqueueCount: row.enqueue_count, enqueuedAt: row.enqueued_at, finishedAt: row.finished_at,
     };
   }
@@ -99,10 +115,13 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
   // snapshot (ON CONFLICT saw it, the join could not) — then it is a duplicate and free — or the
   // caller is over quota.
   if (row.charged) {
+    // Give back the allowance, and for paid work the reservation and in-flight slot (a rare race:
+    // two statements rather than one touching the same row twice).
     await db.query(
       `UPDATE usage_daily SET requests = requests - 1 WHERE day = (now() AT TIME ZONE 'utc')::date AND subject = 'user:' || $1 AND requests > 0`,
       [input.uid],
     );
+    if (input.paid ?? true) await db.query(`SELECT generation_release($1, (now() AT TIME ZONE 'utc')::date, $2)`, [input.uid, row.reserved]);
   }
   const reread = await db.query<{ status: GenerationStatus; enqueue_count: number; enqueued_at: Date | null; finished_at: Date | null; new_requester: boolean }>(
     `WITH requester AS (
@@ -115,7 +134,7 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
     [input.requestKey, input.uid],
   );
   const existing = reread.rows[0];
-  if (!existing) return { outcome: 'over-quota' };
+  if (!existing) return { outcome: 'over-quota', limit: row.refused_by === 'ok' || row.refused_by === null ? 'requests' : row.refused_by };
   return {
     outcome: 'accepted', created: false, newRequester: existing.new_requester, status: existing.status,
     enqueueCount: existing.enqueue_count, enqueuedAt: existing.enqueued_at, finishedAt: existing.finished_at,
