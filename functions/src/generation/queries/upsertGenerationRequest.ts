@@ -97,6 +97,24 @@ type Row = {
   finished_at: Date | null;
 };
 
+// A requester this instance has seen complete an accept: a plain indexed read, no insert attempt,
+// and only what the accept needs back (no timestamps to parse).
+const KNOWN_SQL = {
+  name: 'generation-request-known-requester',
+  text: `SELECT r.status, r.enqueued_at IS NULL AS unqueued
+           FROM generation_requests r
+           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
+          WHERE r.request_key = $1`,
+};
+
+export type KnownRequest = { status: GenerationStatus; unqueued: boolean };
+
+/** The request as `uid`, already its requester, sees it; undefined if either is gone. */
+export async function readKnownRequest(db: Queryable, requestKey: string, uid: string): Promise<KnownRequest | undefined> {
+  const { rows } = await db.query<KnownRequest>(KNOWN_SQL, [requestKey, uid]);
+  return rows[0];
+}
+
 export async function upsertGenerationRequest(db: Queryable, input: UpsertGenerationRequestInput): Promise<UpsertGenerationRequestResult> {
   const { quotas } = input;
   const { rows } = await db.query<Row>({ name: 'generation-request-upsert', text: SQL }, [
