@@ -4,10 +4,11 @@ import type { Queryable } from '../shared/postgres';
 import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
 import type { QuestionGenerator } from '../questions/generator';
-import { ModelRateLimitedError } from '../questions/openai/modelErrors';
+import { billedUsageOf, ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
 import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
+import { chargeModelUsage } from './queries/chargeModelUsage';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';
 import { deferGenerationRequest } from './queries/deferGenerationRequest';
@@ -92,13 +93,27 @@ async function produceResult(
         throw new DeferredError(nextUtcMidnight(), `global daily token budget (${deps.globalDailyTokenBudget}) spent`);
       }
     }
-    const batch = await generator.generate({
-      params,
-      count: Math.min(wanted(), generator.maxPerCall),
-      excludeIds,
-      existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
-      deadline: leaseEndsAt - LEASE_SAFETY_MS,
-    });
+    let batch: Awaited<ReturnType<QuestionGenerator['generate']>>;
+    try {
+      batch = await generator.generate({
+        params,
+        count: Math.min(wanted(), generator.maxPerCall),
+        excludeIds,
+        existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
+        deadline: leaseEndsAt - LEASE_SAFETY_MS,
+      });
+    } catch (error) {
+      // Calls that end in an error were billed too: charge them before the failure is recorded.
+      const billed = billedUsageOf(error);
+      if (billed) {
+        usage.modelCalls += billed.modelCalls;
+        usage.tokensIn += billed.tokensIn;
+        usage.tokensOut += billed.tokensOut;
+        usage.cachedTokensIn += billed.cachedTokensIn;
+        await chargeModelUsage(deps.db, row.request_key, billed);
+      }
+      throw error;
+    }
     usage.modelCalls += batch.modelCalls;
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
@@ -112,7 +127,10 @@ async function produceResult(
     // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
     result.exhausted = batch.exhausted || screened.accepted.length === 0;
     result.complete = wanted() <= 0 || result.exhausted;
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 } }))) {
+    const batchUsage = { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 };
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: batchUsage }))) {
+      // The lease went elsewhere while the model worked: its output is dropped, its bill is not.
+      await chargeModelUsage(deps.db, row.request_key, batchUsage);
       throw new LeaseLostError();
     }
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
