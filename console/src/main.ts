@@ -1,4 +1,5 @@
 // Admin console: sign-in, roles and a hash router; each view lives in views/ and owns its listeners.
+import './locale';
 import { onAuthStateChanged, signInWithEmailAndPassword, signOut, type User } from 'firebase/auth';
 import { $, errorText, h, fill } from './dom';
 import { connect } from './firebase';

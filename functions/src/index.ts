@@ -6,7 +6,7 @@ export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, disco
 export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';
 export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';
 export {
-  adminOverview, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
+  adminOverview, adminCharts, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
   adminSetQuestionState, adminTopUpPool, adminQueueStatus, adminQueueControl, adminListDiscovery, adminGetDiscoveryEntry, adminListAudit,
 } from './admin/handlers';
 export { purgeOldRecordsJob as purgeOldRecords } from './retention/handlers';

@@ -84,3 +84,29 @@ describe('accept chain', () => {
     expect((await doc.collection(REQUESTERS).doc(user).get()).exists).toBe(true);
   });
 });
+
+describe('the duplicate accept on a warm instance', () => {
+  test('an input prepared once is still held to the schema: a changed field or an extra key is refused', async () => {
+    const queue = flakyQueue();
+    queue.up = true;
+    const user = uid();
+    const request = { pool: uniquePool(), targetCount: 3 };
+    await acceptGenerationRequest(deps(queue), user, request);
+    await expect(acceptGenerationRequest(deps(queue), user, { ...request, extra: 1 })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(acceptGenerationRequest(deps(queue), user, { ...request, targetCount: 501 })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(acceptGenerationRequest(deps(queue), user, { ...request, pool: { ...request.pool, lang: 'xx' } })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(acceptGenerationRequest(deps(queue), user, request)).resolves.toMatchObject({ created: false });
+  });
+
+  test('a known requester whose request was purged meets the full statement again: the work is created anew', async () => {
+    const queue = flakyQueue();
+    queue.up = true;
+    const user = uid();
+    const request = { pool: uniquePool(), targetCount: 3 };
+    const first = await acceptGenerationRequest(deps(queue), user, request);
+    await acceptGenerationRequest(deps(queue), user, request);
+    await testDb().query('DELETE FROM generation_requests WHERE request_key = $1', [first.requestKey]);
+    await expect(acceptGenerationRequest(deps(queue), user, request)).resolves.toMatchObject({ requestKey: first.requestKey, created: true, status: 'pending' });
+    expect(queue.calls.map(([, count]) => count)).toEqual([1, 1]);
+  });
+});

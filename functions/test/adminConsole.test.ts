@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { callOrThrow, signIn, signUp, type SignedIn } from './support/client';
-import { ARTIFACTS, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
+import { ARTIFACTS, clearScreenshots, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
 import { injectFaults } from './support/fakeOpenAI';
-import { uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
+import { poolItemSnapshots, uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
-import { closeTestClients, testDb, testStack } from './support/stack';
+import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
+import { QUESTION_STATS, statId } from '../src/games/questionStats';
 
 // The admin console in a real headless Chromium, served by the Hosting emulator from the esbuild
 // bundle, talking to the emulators through the Firebase JS SDK (Auth, callables, Firestore listeners).
@@ -19,7 +20,10 @@ type Accepted = { requestKey: string; poolKey: string; status: string };
 let player: SignedIn;
 let fixtures: ProviderFixtures;
 const pages: Page[] = [];
+const startedAt = Date.now();
 beforeAll(async () => {
+  // Screenshots of an earlier run must not stand in for this one's.
+  clearScreenshots();
   player = await signUp();
   fixtures = await ProviderFixtures.start(testStack().discoveryFixturePort);
 });
@@ -106,8 +110,34 @@ describe('overview', () => {
     for (const label of ['pending', 'running', 'done', 'success rate 24 h', 'p50 run', 'p95 run', 'tokens today', 'cost today', 'queue depth']) {
       expect(await page.locator(`#overview-cards [data-card="${label}"]`).count()).toBe(1);
     }
-    await screenshot(page, 'overview');
   });
+
+  test('charts draw the hourly runs by outcome, tokens against the budget, run times, cache hits and the queue', async () => {
+    await failedRequests(1);
+    const done = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }, player);
+    expect((await waitForStatus(done.requestKey)).status).toBe('done');
+    await waitForAttemptRows(done.requestKey);
+    const page = await adminPage('#/overview');
+    await viewReady(page, 'overview');
+    const charts = await page.locator('#overview-charts figure[data-chart]').evaluateAll((figures) => figures.map((f) => f.getAttribute('data-chart')));
+    expect(charts).toEqual(['runs', 'tokens', 'runtime', 'cache', 'queue']);
+    const sums = async (id: string) => JSON.parse((await page.locator(`#chart-${id}`).getAttribute('data-sums'))!) as Record<string, number>;
+    const runs = await sums('runs');
+    expect(runs['failed']).toBeGreaterThanOrEqual(1);
+    expect(runs['done']).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.locator('#chart-runs').getAttribute('data-points'))).toBe(48);
+    expect(Number(await page.locator('#chart-tokens').getAttribute('data-points'))).toBe(14);
+    expect((await sums('tokens'))['budget']).toBeGreaterThan(0);
+    // uPlot drew them: the runs canvas holds pixels of the failed series' colour (#b00020).
+    const failedPixels = await page.locator('#chart-runs canvas').evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0xb0) < 24 && data[i + 1]! < 40 && Math.abs(data[i + 2]! - 0x20) < 30 && data[i + 3]! > 200) n++;
+      return n;
+    });
+    expect(failedPixels).toBeGreaterThan(10);
+    await screenshot(page, 'overview');
+  }, 120_000);
 });
 
 describe('requests', () => {
@@ -156,10 +186,17 @@ describe('requests', () => {
 });
 
 describe('pools', () => {
-  test('an admin removes a question and no draw deals it afterwards', async () => {
+  test('an admin reads a pool by state with its answer statistics, removes a question and no draw deals it afterwards', async () => {
     const pool = uniquePool({ theme: 'capitals' });
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 6 }, player);
     expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    // Two questions have been played (the shards finished games write): 40 answers, 30 right; 10, 2 right.
+    const items = (await poolItemSnapshots(accepted.poolKey)).map((d) => d.id).sort();
+    const played = [[items[0]!, 40, 30], [items[1]!, 10, 2]] as const;
+    for (const [id, answered, correct] of played) {
+      await testFirestore().collection(QUESTION_STATS).doc(statId(accepted.poolKey, id)).collection('shards').doc('3')
+        .set({ dealt: answered, answered, correct, timeMsSum: answered * 4_000, choices: {} });
+    }
 
     const page = await adminPage(`#/pools?prefix=${encodeURIComponent(accepted.poolKey)}`);
     await viewReady(page, 'pools');
@@ -167,11 +204,19 @@ describe('pools', () => {
     await screenshot(page, 'pools');
     await page.click(`#pool-table a[href="#/pools/${encodeURIComponent(accepted.poolKey)}"]`);
     await viewReady(page, 'pools');
+    const cardValue = async (label: string) => text(page, `#pool-states [data-card="${label}"] b`);
+    expect([await cardValue('active'), await cardValue('flagged'), await cardValue('removed')]).toEqual(['6', '0', '0']);
+    expect([await cardValue('answered questions'), await cardValue('answers'), await cardValue('correct'), await cardValue('mean answer time')]).toEqual(['2', '50', '64.0 %', '4000 ms']);
+    // Correct rates 75 % and 20 %: one question in the 70–80 bucket, one in 20–30, drawn by uPlot.
+    expect(JSON.parse((await page.locator('#chart-correct-rate').getAttribute('data-sums'))!)).toEqual({ questions: 2 });
+    expect(await page.locator('#chart-correct-rate canvas').count()).toBe(1);
+    expect(await text(page, `#question-table [data-answers="40"]`)).toMatch(/^40 · 75\.0 % correct/);
     const removeButton = page.locator('#question-table button[data-set-state="removed"]').first();
     const questionId = (await removeButton.getAttribute('data-question'))!;
     await removeButton.click();
     await page.waitForSelector(`#question-table button[data-question="${questionId}"][data-set-state="active"]`);
     expect(await page.locator('#question-table [data-state="removed"]').count()).toBe(1);
+    expect([await cardValue('active'), await cardValue('removed')]).toEqual(['5', '1']);
     await screenshot(page, 'pool-detail');
 
     const dealt = new Set<string>();
@@ -337,9 +382,16 @@ describe('viewer', () => {
     expect(await text(page, '#request-status')).toBe('failed');
   }, 120_000);
 
-  test('every view left a screenshot', () => {
+  test('every view left a screenshot, taken by this run', () => {
     for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'batches', 'queue', 'discovery', 'audit']) {
-      expect(fs.existsSync(path.join(ARTIFACTS, `${name}.png`))).toBe(true);
+      const file = path.join(ARTIFACTS, `${name}.png`);
+      expect({ name, exists: fs.existsSync(file) }).toEqual({ name, exists: true });
+      const stat = fs.statSync(file);
+      expect({ name, fresh: stat.mtimeMs >= startedAt }).toEqual({ name, fresh: true });
+      // A PNG (its signature) of a drawn page, not an empty file.
+      const bytes = fs.readFileSync(file);
+      expect({ name, png: bytes.subarray(0, 8).toString('hex') }).toEqual({ name, png: '89504e470d0a1a0a' });
+      expect({ name, big: bytes.length > 10_000 }).toEqual({ name, big: true });
     }
   });
 });

@@ -38,6 +38,8 @@ export async function buildConsole({ outDir = consoleOutDir('start'), emulators 
     define: { __FUNCTIONS_REGION__: JSON.stringify(functionsRegion()) },
   });
   for (const file of ['index.html', 'console.css']) fs.copyFileSync(path.join(consoleSrc, file), path.join(outDir, file));
+  // uPlot's own stylesheet (legend, cursor), served beside ours: the CSP allows no inline style.
+  fs.copyFileSync(path.join(functionsDir, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), path.join(outDir, 'uplot.css'));
   if (emulators) fs.writeFileSync(path.join(outDir, 'emulators.json'), `${JSON.stringify(emulators)}\n`);
   return outDir;
 }

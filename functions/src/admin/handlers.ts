@@ -9,6 +9,7 @@ import { requireRole, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
 import { audited } from './audit';
 import { listAuditPage } from './auditLog';
+import { computeCharts } from './charts';
 import { publishOverview, noteGenerationActivity } from './overview';
 import { changeQuestionState, listPoolQuestions, listPoolsPage, questionStateSchema, topUpPool, topUpSchema } from './pools';
 import { getDiscoveryEntryWithData } from './queries/getDiscoveryEntryWithData';
@@ -33,6 +34,12 @@ function describe(input: unknown): { target?: string; params?: unknown } {
 export const adminOverview = onCall(options, async (request) => {
   requireRole(request.auth, 'viewer');
   return withHttpsErrors(() => publishOverview(overviewDeps()));
+});
+
+/** The overview's time series, from the hourly rollups (rolled forward first, if an hour has closed). */
+export const adminCharts = onCall(options, async (request) => {
+  requireRole(request.auth, 'viewer');
+  return withHttpsErrors(() => computeCharts(overviewDeps(), request.data));
 });
 
 /** A floor under the overview's freshness when nothing changes state (counts by age, the budget's day). */

@@ -2,6 +2,8 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { Queryable } from '../shared/postgres';
 import { getGenerationStats } from '../generation/queries/getGenerationStats';
 import { overviewCounters } from './queries/overviewCounters';
+import { recordQueueDepthSample } from './queries/queueDepthSamples';
+import { ROLLUP_HORIZON_DAYS } from './queries/rollUpGenerationHours';
 
 /** The console's overview listens to this document; the backend rewrites it as work changes state. */
 export const ADMIN_STATS_DOC = 'admin_stats/generation';
@@ -41,9 +43,16 @@ export async function computeOverview(deps: OverviewDeps): Promise<Overview> {
   };
 }
 
+/** The queue-depth chart's minute this instance last sampled: one sample write a minute at most. */
+let sampledMinute = 0;
+
 export async function publishOverview(deps: OverviewDeps): Promise<Overview> {
   const overview = await computeOverview(deps);
-  await deps.firestore.doc(ADMIN_STATS_DOC).set({ ...overview, updatedAt: FieldValue.serverTimestamp() });
+  const minute = Math.floor(Date.now() / 60_000);
+  await Promise.all([
+    deps.firestore.doc(ADMIN_STATS_DOC).set({ ...overview, updatedAt: FieldValue.serverTimestamp() }),
+    minute !== sampledMinute ? recordQueueDepthSample(deps.db, overview.queue, ROLLUP_HORIZON_DAYS).then(() => { sampledMinute = minute; }) : undefined,
+  ]);
   return overview;
 }
 

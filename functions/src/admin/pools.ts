@@ -7,6 +7,8 @@ import { acceptGenerationRequest, type AcceptDeps } from '../generation/acceptGe
 import { MAX_TARGET_COUNT } from '../questions/poolParams';
 import { poolItems, POOLS } from '../pools/poolStore';
 import { QUESTION_STATES, setQuestionState } from '../pools/questionState';
+import { addStats, emptyStats, type QuestionStats } from '../games/answerStats';
+import { QUESTION_STATS, STAT_SHARDS, statId } from '../games/questionStats';
 import { listPools } from './queries/listPools';
 
 const poolKey = z.string().min(3).max(400).regex(/^[^/]+$/, 'is not a pool key');
@@ -66,11 +68,38 @@ export async function listPoolQuestions(firestore: Firestore, input: unknown) {
   const matching = state === 'all' ? all : all.filter((q) => q.state === state);
   const page = matching.slice(0, limit);
   const more = matching.length > limit || (state !== 'all' && snapshot.size === 1000);
+  const [states, answers] = await Promise.all([countStates(firestore, key), answerStats(firestore, key, page.map((q) => q.id))]);
   return {
-    pool: { poolKey: key, params: poolDoc.get('params') ?? null, count: (poolDoc.get('count') as number | undefined) ?? all.length, updatedAt: poolDoc.get('updatedAt')?.toDate?.().toISOString() ?? null },
-    questions: page,
+    pool: { poolKey: key, params: poolDoc.get('params') ?? null, count: (poolDoc.get('count') as number | undefined) ?? all.length, updatedAt: poolDoc.get('updatedAt')?.toDate?.().toISOString() ?? null, states },
+    questions: page.map((q, i) => ({ ...q, answers: answers[i] ?? null })),
     ...(more && page.length ? { next: page[page.length - 1]!.id } : {}),
   };
+}
+
+/** Questions by state, from three count aggregations (absent state = active, so active is the rest). */
+async function countStates(firestore: Firestore, key: string): Promise<Record<'active' | 'flagged' | 'removed', number>> {
+  const items = poolItems(firestore, key);
+  const [total, flagged, removed] = await Promise.all([
+    items.count().get(), items.where('state', '==', 'flagged').count().get(), items.where('state', '==', 'removed').count().get(),
+  ]);
+  const f = flagged.data().count;
+  const r = removed.data().count;
+  return { active: total.data().count - f - r, flagged: f, removed: r };
+}
+
+export type AnswerSummary = { answered: number; correct: number; correctRate: number | null; meanTimeMs: number | null };
+
+/** Each listed question's answers (games' question_stats shards, one batched read); null when never answered. */
+async function answerStats(firestore: Firestore, key: string, ids: string[]): Promise<Array<AnswerSummary | null>> {
+  if (ids.length === 0) return [];
+  const refs = ids.flatMap((id) => Array.from({ length: STAT_SHARDS }, (_, shard) => firestore.collection(QUESTION_STATS).doc(statId(key, id)).collection('shards').doc(String(shard))));
+  const shards = await firestore.getAll(...refs);
+  return ids.map((_, i) => {
+    const total = shards.slice(i * STAT_SHARDS, (i + 1) * STAT_SHARDS)
+      .reduce((sum, shard) => (shard.exists ? addStats(sum, shard.data() as Partial<QuestionStats>) : sum), emptyStats());
+    if (total.answered === 0) return null;
+    return { answered: total.answered, correct: total.correct, correctRate: total.correct / total.answered, meanTimeMs: Math.round(total.timeMsSum / total.answered) };
+  });
 }
 
 export const questionStateSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { ingestInput, ingestOutput } from '../games/ingest';
 import { generationRequestSchema } from '../questions/poolParams';
 import { PUBLIC_ERROR_CODES, type PublicErrorCode } from '../generation/publicErrors';
 import { checkAnswersSchema, drawRequestSchema } from '../draws/drawQuestions';
+import { chartsInput, chartsOutput } from '../admin/charts';
 
 // The app's contract: every callable's input and reply as JSON Schema, so an app in any language
 // validates against the same definitions the functions parse with. `npm run contract` writes them to
@@ -41,6 +42,8 @@ const callables: Record<string, { input: z.ZodType; output: z.ZodType }> = {
   nextQuestion: { input: games.gameRefInput, output: games.nextQuestionOutput },
   submitAnswer: { input: games.submitAnswerInput, output: games.submitAnswerOutput },
   rebuildGame: { input: games.gameRefInput, output: games.rebuildGameOutput },
+  // The console's (admin or viewer): time series for the overview's charts.
+  adminCharts: { input: chartsInput, output: chartsOutput },
   // HTTPS for game servers (not a callable): the body and the 200 reply.
   ingestGameEvents: { input: ingestInput.extend({ events: z.array(gameEventSchema).min(1).max(500) }), output: ingestOutput },
 };

@@ -1,17 +1,20 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import { LRUCache } from 'lru-cache';
 import { ResourceExhaustedError, UnavailableError } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { QuestionGenerator } from '../questions/generator';
 import { isPaidGenerator, pickGenerator } from '../questions/pickGenerator';
-import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../questions/poolParams';
+import { type GenerationRequest, generationRequestSchema, poolKeyOf, requestKeyOf } from '../questions/poolParams';
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
 import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenForUser } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
-import { type ChargeRefusal, upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { mirrorRequester, mirrorStatus } from './statusMirror';
+import { type ChargeRefusal, readKnownRequest, upsertGenerationRequest } from './queries/upsertGenerationRequest';
+import { markRequesterMirrored } from './queries/markRequesterMirrored';
+import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -57,16 +60,54 @@ export async function enqueueOwned(deps: Pick<AcceptDeps, 'db' | 'queue'>, reque
   }
 }
 
+/** What a request's bytes come to: the same bytes always parse to the same request. */
+type Prepared = { request: GenerationRequest; poolKey: string; requestKey: string; paid: boolean };
+
+// Per instance and generator set. A valid request is under 300 bytes; 10,000 of them are a few MB.
+const preparedBy = new WeakMap<readonly QuestionGenerator[], LRUCache<string, Prepared>>();
+const MAX_PREPARED_KEY = 512;
+
+/**
+ * The input parsed (zod), keyed (canonical JSON, sha256) and its generator picked — once per
+ * distinct input per instance: a duplicate, the commonest call, repeats the bytes of an earlier
+ * one. Only inputs that parsed are kept, so an invalid input always meets the schema. Callable
+ * data is JSON, so its JSON text is the input exactly.
+ */
+function prepare(generators: readonly QuestionGenerator[], input: unknown): Prepared {
+  const text = typeof input === 'object' && input !== null ? JSON.stringify(input) : undefined;
+  const cacheable = text !== undefined && text.length <= MAX_PREPARED_KEY;
+  let cache = preparedBy.get(generators);
+  const hit = cacheable ? cache?.get(text) : undefined;
+  if (hit) return hit;
+  const request = parseInput(generationRequestSchema, input);
+  const prepared: Prepared = {
+    request,
+    poolKey: poolKeyOf(request.pool),
+    requestKey: requestKeyOf(request),
+    paid: isPaidGenerator(pickGenerator(generators, request.pool)),
+  };
+  if (cacheable) {
+    if (!cache) preparedBy.set(generators, (cache = new LRUCache({ max: 10_000 })));
+    cache.set(text, prepared);
+  }
+  return prepared;
+}
+
+// Requesters whose accept of a request completed on this instance: asking again is then a plain
+// indexed read (the statement for new work does more). A requester is never forgotten by
+// Postgres while its request exists; if the read finds nothing, the full statement runs.
+const knownRequesters = new LRUCache<string, true>({ max: 50_000 });
+
 /**
  * "Ensure pool P holds at least N questions": one row, one task, one generator run however
  * many identical requests arrive.
  */
 export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, input: unknown): Promise<AcceptedRequest> {
-  const request = parseInput(generationRequestSchema, input);
-  const paid = isPaidGenerator(pickGenerator(deps.generators, request.pool));
-  const poolKey = poolKeyOf(request.pool);
-  const requestKey = requestKeyOf(request);
-
+  const { request, poolKey, requestKey, paid } = prepare(deps.generators, input);
+  const knownKey = `${requestKey}/${uid}`;
+  const known = knownRequesters.has(knownKey) ? await readKnownRequest(deps.db, requestKey, uid) : undefined;
+  if (known && !isStalled(known.status, known.unqueued)) return { requestKey, poolKey, status: known.status, created: false };
+  // Everyone else, and the rare known requester of stalled work, meets the full statement.
   const row = await upsertGenerationRequest(deps.db, {
     requestKey,
     poolKey,
@@ -78,9 +119,10 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     paid,
   });
   if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
-  const stalled = (row.status === 'pending' && row.enqueuedAt === null) || row.status === 'failed' || row.status === 'cancelled';
+  await faultPoint('accept.afterUpsert');
   // A known requester asking again: the statement was the whole call.
-  if (!row.newRequester && !stalled) {
+  if (!row.newRequester && !row.repairRequester && !isStalled(row.status, row.enqueuedAt === null)) {
+    knownRequesters.set(knownKey, true);
     return { requestKey, poolKey, status: row.status, created: row.created };
   }
 
@@ -88,14 +130,36 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
   // fails, the call fails and an identical retry finishes the work; both are settled before the
   // call answers, so nothing is still being written when the caller retries.
-  const requesterWritten = row.newRequester
-    ? mirrorRequester(deps.firestore, { requestKey, poolKey, targetCount: request.targetCount, uid, created: row.created })
+  // The requester is marked mirrored in Postgres only once Firestore confirmed it: a retry after a
+  // failure here (a requester still unmarked) writes it again.
+  const requesterWritten = row.newRequester || row.repairRequester
+    ? (async () => {
+        const target = { requestKey, poolKey, targetCount: request.targetCount, uid };
+        if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
+        else await mirrorRequester(deps.firestore, { ...target, created: row.created });
+        await faultPoint('accept.afterRequesterMirror');
+        await markRequesterMirrored(deps.db, requestKey, uid).catch(() => undefined);
+      })()
     : undefined;
-  const queued = row.created ? enqueueOwned(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row, uid, paid);
+  // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
+  const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row, uid, paid);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;
   if (status.status === 'rejected') throw status.reason;
+  knownRequesters.set(knownKey, true);
   return { requestKey, poolKey, status: status.value, created: row.created };
+}
+
+/** A pending request nobody queued (its enqueue failed), or a failed or cancelled one: the accept resumes it. */
+function isStalled(status: GenerationStatus, unqueued: boolean): boolean {
+  return (status === 'pending' && unqueued) || status === 'failed' || status === 'cancelled';
+}
+
+async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: number): Promise<void> {
+  await faultPoint('accept.beforeEnqueue');
+  await enqueueOwned(deps, requestKey, enqueueCount);
+  await faultPoint('accept.afterEnqueue');
 }
 
 /**

@@ -41,6 +41,28 @@ export async function mirrorRequester(
   }
 }
 
+/**
+ * The repair of a requester whose first write never confirmed (Firestore failed, or the process
+ * died, after the Postgres commit). The status document may be missing too: it is created from
+ * the Postgres status only if absent, in a transaction, so a generator write is never overwritten.
+ */
+export async function repairRequester(
+  db: Firestore,
+  input: { requestKey: string; poolKey: string; targetCount: number; uid: string; status: GenerationStatus },
+): Promise<void> {
+  const doc = db.collection(GENERATION_STATUS).doc(input.requestKey);
+  await db.runTransaction(async (tx) => {
+    const current = await tx.get(doc);
+    if (!current.exists) {
+      tx.set(doc, {
+        requestKey: input.requestKey, poolKey: input.poolKey, target: input.targetCount, status: input.status, generated: 0,
+        createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp(),
+      });
+    }
+    tx.set(doc.collection(REQUESTERS).doc(input.uid), { at: FieldValue.serverTimestamp() });
+  });
+}
+
 /** `error` is a fixed client-safe sentence and `errorCode` its stable code (publicErrors.ts), never raw error text. */
 export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null; attempt?: number };
 

@@ -64,10 +64,22 @@ export async function viewReady(page: Page, view: string): Promise<void> {
 }
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
+/** The committed pictures of docs/operations.md: rewritten when the run sets UPDATE_SCREENSHOTS=1. */
+export const DOCS_SCREENSHOTS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
+
+/** Empties the artifacts folder, so what the assertions find was taken by this run. */
+export function clearScreenshots(): void {
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+}
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, `${name}.png`));
+  }
   return file;
 }

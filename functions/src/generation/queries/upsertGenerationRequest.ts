@@ -19,6 +19,8 @@ export type UpsertGenerationRequestResult =
       outcome: 'accepted';
       created: boolean;
       newRequester: boolean;
+      /** Recorded as a requester by an earlier call whose Firestore write never confirmed: write it again. */
+      repairRequester?: boolean;
       status: GenerationStatus;
       /** The creator owns the first enqueue; this is its counter value. */
       enqueueCount: number;
@@ -42,7 +44,7 @@ export type ChargeRefusal = 'requests' | 'user-tokens' | 'global-tokens' | 'in-f
 // writes nothing.
 const SQL = `
 WITH known AS (
-  SELECT 1 FROM generation_requesters WHERE request_key = $1 AND uid = $6
+  SELECT mirrored FROM generation_requesters WHERE request_key = $1 AND uid = $6
 ), existing AS (
   SELECT status, enqueue_count, enqueued_at, finished_at FROM generation_requests WHERE request_key = $1
 ), estimate AS (
@@ -72,6 +74,7 @@ SELECT (i.status IS NOT NULL) AS created,
        (SELECT outcome FROM charge) AS refused_by,
        CASE WHEN EXISTS (SELECT 1 FROM allowance) THEN (SELECT tokens FROM estimate) ELSE 0 END AS reserved,
        EXISTS (SELECT 1 FROM requester) AS new_requester,
+       coalesce((SELECT NOT mirrored FROM known), false) AS repair_requester,
        coalesce(i.status, e.status) AS status,
        coalesce(i.enqueue_count, e.enqueue_count) AS enqueue_count,
        CASE WHEN i.status IS NOT NULL THEN i.enqueued_at ELSE e.enqueued_at END AS enqueued_at,
@@ -87,11 +90,30 @@ type Row = {
   refused_by: ChargeRefusal | 'ok' | null;
   reserved: string;
   new_requester: boolean;
+  repair_requester: boolean;
   status: GenerationStatus | null;
   enqueue_count: number | null;
   enqueued_at: Date | null;
   finished_at: Date | null;
 };
+
+// A requester this instance has seen complete an accept: a plain indexed read, no insert attempt,
+// and only what the accept needs back (no timestamps to parse).
+const KNOWN_SQL = {
+  name: 'generation-request-known-requester',
+  text: `SELECT r.status, r.enqueued_at IS NULL AS unqueued
+           FROM generation_requests r
+           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
+          WHERE r.request_key = $1`,
+};
+
+export type KnownRequest = { status: GenerationStatus; unqueued: boolean };
+
+/** The request as `uid`, already its requester, sees it; undefined if either is gone. */
+export async function readKnownRequest(db: Queryable, requestKey: string, uid: string): Promise<KnownRequest | undefined> {
+  const { rows } = await db.query<KnownRequest>(KNOWN_SQL, [requestKey, uid]);
+  return rows[0];
+}
 
 export async function upsertGenerationRequest(db: Queryable, input: UpsertGenerationRequestInput): Promise<UpsertGenerationRequestResult> {
   const { quotas } = input;
@@ -103,7 +125,7 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
   const row = rows[0]!;
   if (row.status !== null && row.enqueue_count !== null) {
     return {
-      outcome: 'accepted', created: row.created, newRequester: row.new_requester, status: row.status,
+      outcome: 'accepted', created: row.created, newRequester: row.new_requester, repairRequester: row.repair_requester, status: row.status,
       enqueueCount: row.enqueue_count, enqueuedAt: row.enqueued_at, finishedAt: row.finished_at,
     };
   }

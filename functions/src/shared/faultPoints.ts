@@ -1,0 +1,52 @@
+// Test-only fault injection at the named steps of multi-step paths (docs/reliability.md).
+// Production never installs a hook, so a fault point costs one undefined check.
+
+/** Every named point, by path. The fault test enumerates these lists and checks each is reached. */
+export const FAULT_POINTS = {
+  accept: [
+    'accept.afterUpsert', // Postgres committed; no requester document yet
+    'accept.afterRequesterMirror', // requester document written; not yet marked in Postgres
+    'accept.beforeEnqueue', // enqueue counter owned; no task queued
+    'accept.afterEnqueue', // task queued; caller not answered
+  ],
+  generation: [
+    'generation.afterClaim', // lease taken, attempt counted
+    'generation.afterModelCall', // model paid; result not stored
+    'generation.afterStoreResult', // result and tokens in Postgres; pool not written
+    'generation.afterPoolWrite', // pool written; Postgres still running
+    'generation.afterComplete', // done in Postgres; status mirror still running
+    'generation.afterStatusMirror', // mirror done; attempt not recorded
+  ],
+} as const;
+
+export type FaultPath = keyof typeof FAULT_POINTS;
+export type FaultPointName = (typeof FAULT_POINTS)[FaultPath][number];
+
+/** What a test does at a point: nothing, throw (the next dependency call fails), or anything it likes. */
+export type FaultHook = (point: FaultPointName) => void | Promise<void>;
+
+let hook: FaultHook | undefined;
+
+/** Marks a step boundary. Returns undefined (no await cost beyond a tick) unless a test installed a hook. */
+export function faultPoint(point: FaultPointName): void | Promise<void> {
+  return hook?.(point);
+}
+
+/** Tests only: a deployed function (K_SERVICE set outside the emulator) refuses. */
+export function installFaultHook(next: FaultHook | undefined): void {
+  if (next && process.env.K_SERVICE && process.env.FUNCTIONS_EMULATOR !== 'true') throw new Error('fault hooks are test-only');
+  hook = next;
+}
+
+/** Thrown by a hook to stand for a failed dependency call at a point. */
+export class InjectedFault extends Error {
+  override readonly name = 'InjectedFault';
+  constructor(readonly point: FaultPointName) {
+    super(`injected fault at ${point}`);
+  }
+}
+
+/** Never settles: a process that died at a point runs none of the code after it (no catch, no finally). */
+export function crashHere(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
