@@ -25,7 +25,8 @@ if (groups.length === 0) {
 stopAllOnExit();
 // Model work in the bench goes to a local server speaking the OpenAI API: figures count calls, not dollars.
 const openai = await startFakeOpenAI();
-const stack = await startStack({
+// A group that runs in process (needsStack = false) spares the machine the emulators.
+const stack = groups.every((group) => group.needsStack === false) ? undefined : await startStack({
   profile: 'bench',
   log: (line) => console.log(`[stack] ${line}`),
   secrets: { OPENAI_API_KEY: 'bench-key' },

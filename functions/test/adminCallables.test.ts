@@ -21,7 +21,7 @@ afterAll(closeTestClients);
 async function failedRequest(theme = `api ${randomBytes(4).toString('hex')}`, targetCount = 3): Promise<Accepted> {
   await injectFaults(theme, [{ kind: 'refusal' }]);
   const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount }, player);
-  expect((await waitForStatus(accepted.requestKey)).status).toBe('failed');
+  expect((await waitForStatus(accepted.requestKey, ['failed'])).status).toBe('failed');
   await waitForAttemptRows(accepted.requestKey);
   return accepted;
 }
@@ -123,7 +123,7 @@ describe('requests', () => {
   test('the batch filter lists the requests a batch accepted, not the pools it dropped', async () => {
     const a = { pool: uniquePool({ theme: 'flags' }), targetCount: 3 };
     const mine = await callOrThrow<Accepted>('requestGeneration', a, player);
-    expect((await waitForStatus(mine.requestKey)).status).toBe('done');
+    expect((await waitForStatus(mine.requestKey, ['done'])).status).toBe('done');
     // Cancelled before it started: both pools dropped, though a request for the first one exists.
     const dropped = await callOrThrow<{ batchId: string }>('createBatch', { plan: [a, { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }], dryRun: false }, admin);
     await callOrThrow('cancelBatch', { batchId: dropped.batchId }, admin);
@@ -132,7 +132,7 @@ describe('requests', () => {
     const started = await callOrThrow<{ batchId: string }>('createBatch', { plan: [a, { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }], dryRun: false }, admin);
     await callOrThrow('startBatch', { batchId: started.batchId }, admin);
     const { requests } = await callOrThrow<{ requests: Array<{ requestKey: string }> }>('getBatch', { batchId: started.batchId }, admin);
-    for (const r of requests) expect((await waitForStatus(r.requestKey)).status).toBe('done');
+    for (const r of requests) expect((await waitForStatus(r.requestKey, ['done'])).status).toBe('done');
     const listed = await callOrThrow<ListReply>('adminListRequests', { filter: { batchId: started.batchId } }, viewer);
     expect(listed.total).toBe(2);
     expect(listed.requests.map((r) => r.requestKey).sort()).toEqual(requests.map((r) => r.requestKey).sort());
@@ -168,7 +168,7 @@ describe('pools', () => {
   test('list, browse with answers, flag then keep a question, and top up to a new target', async () => {
     const pool = uniquePool({ theme: 'capitals' });
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 4 }, player);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
     const list = await callOrThrow<{ pools: Array<{ poolKey: string; size: number; lang: string; generator: string; lastWriteAt: string }> }>('adminListPools', { prefix: accepted.poolKey }, viewer);
     expect(list.pools).toEqual([expect.objectContaining({ poolKey: accepted.poolKey, size: 4, lang: 'en', generator: 'facts', lastWriteAt: expect.any(String) })]);
 
@@ -186,7 +186,7 @@ describe('pools', () => {
 
     const topUp = await callOrThrow<Accepted>('adminTopUpPool', { poolKey: accepted.poolKey, targetCount: 7 }, admin);
     expect(topUp.poolKey).toBe(accepted.poolKey);
-    expect((await waitForStatus(topUp.requestKey)).status).toBe('done');
+    expect((await waitForStatus(topUp.requestKey, ['done'])).status).toBe('done');
     expect((await testFirestore().collection('question_pools').doc(accepted.poolKey).get()).get('count')).toBe(7);
     const audit = await testDb().query(`SELECT action, target, outcome FROM admin_actions WHERE actor_uid = $1 AND target LIKE $2 ORDER BY id`, [admin.uid, `${accepted.poolKey}%`]);
     expect(audit.rows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['setQuestionState:ok', 'setQuestionState:ok', 'setQuestionState:error', 'topUpPool:ok']);

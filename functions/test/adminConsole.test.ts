@@ -56,7 +56,7 @@ async function failedRequests(count: number, theme = `console ${randomBytes(4).t
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i++) {
     const request = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 3 + i }, player);
-    expect((await waitForStatus(request.requestKey)).status).toBe('failed');
+    expect((await waitForStatus(request.requestKey, ['failed'])).status).toBe('failed');
     await waitForAttemptRows(request.requestKey);
     accepted.push(request);
   }
@@ -115,7 +115,7 @@ describe('overview', () => {
   test('charts draw the hourly runs by outcome, tokens against the budget, run times, cache hits and the queue', async () => {
     await failedRequests(1);
     const done = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'flags' }), targetCount: 3 }, player);
-    expect((await waitForStatus(done.requestKey)).status).toBe('done');
+    expect((await waitForStatus(done.requestKey, ['done'])).status).toBe('done');
     await waitForAttemptRows(done.requestKey);
     const page = await adminPage('#/overview');
     await viewReady(page, 'overview');
@@ -189,7 +189,7 @@ describe('pools', () => {
   test('an admin reads a pool by state with its answer statistics, removes a question and no draw deals it afterwards', async () => {
     const pool = uniquePool({ theme: 'capitals' });
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 6 }, player);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
     // Two questions have been played (the shards finished games write): 40 answers, 30 right; 10, 2 right.
     const items = (await poolItemSnapshots(accepted.poolKey)).map((d) => d.id).sort();
     const played = [[items[0]!, 40, 30], [items[1]!, 10, 2]] as const;
@@ -363,7 +363,7 @@ describe('viewer', () => {
   test('a viewer sees every view and no action', async () => {
     const [failed] = await failedRequests(1);
     const written = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ theme: 'capitals' }), targetCount: 3 }, player);
-    expect((await waitForStatus(written.requestKey)).status).toBe('done');
+    expect((await waitForStatus(written.requestKey, ['done'])).status).toBe('done');
     const page = await open(`#/requests?pool=${encodeURIComponent(failed!.poolKey)}`);
     await signInAs(page, 'viewer@example.com', 'viewer-password');
     await page.waitForSelector('#who:has-text("(viewer)")');

@@ -42,7 +42,7 @@ test('a count that moved between reading and confirming refuses the action with 
   const filter = { pool: theme.replace(' ', '-') };
   const ask = async (targetCount: number) => {
     const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: uniquePool({ theme }), targetCount }, player);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done', 'failed']);
   };
   await ask(3);
   await ask(4);

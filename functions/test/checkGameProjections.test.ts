@@ -1,4 +1,5 @@
 import { type GameEvent, scoreAnswer } from '../src/games/engine';
+import { endIdleGames } from '../src/games/endIdleGames';
 import { appendEvents } from '../src/games/gameLog';
 import type { CheckReport } from '../src/games/checkProjections';
 import { triggerScheduled } from './support/client';
@@ -66,5 +67,26 @@ describe('checkGameProjections (scheduled)', () => {
     expect((await testFirestore().collection('players').doc(`${idle}-a`).get()).data()).toMatchObject({ games: 1, answers: 1, correct: 1 });
     expect((await testFirestore().collection('players').doc(`${idle}-b`).get()).data()).toMatchObject({ games: 1, answers: 0 });
   });
-});
 
+  test('idle live games never crowd out async ones: the query skips them and pages to the end', async () => {
+    const run = Date.now();
+    const e = (event: Record<string, unknown>) => ({ v: 1, ...event }) as GameEvent;
+    const opening = (gameId: string, mode: 'duel' | 'live', at: number) => [
+      { ...created({ players: 2, questions: 1, gameId }), mode, at },
+      e({ id: 'j1', at, type: 'PLAYER_JOINED', playerId: `${gameId}-a` }),
+      e({ id: 'j2', at, type: 'PLAYER_JOINED', playerId: `${gameId}-b` }),
+    ] as GameEvent[];
+    // Older than any other test's games, so only these are idle before `cutoff`.
+    const cutoff = run - 9 * 24 * 3600_000;
+    const lives = [0, 1, 2].map((i) => `crowd-live-${i}-${run}`);
+    const duels = [0, 1, 2].map((i) => `crowd-duel-${i}-${run}`);
+    // The live games are the oldest: a first page of 2 holds nothing but them.
+    await Promise.all(lives.map((id, i) => appendEvents(testFirestore(), id, () => opening(id, 'live', cutoff - 3 * 24 * 3600_000 + i))));
+    await Promise.all(duels.map((id, i) => appendEvents(testFirestore(), id, () => opening(id, 'duel', cutoff - 24 * 3600_000 + i))));
+    const ended = await endIdleGames(testFirestore(), cutoff, 2);
+    expect(ended.sort()).toEqual([...duels].sort());
+    const status = async (gameId: string) => (await testFirestore().collection('games').doc(gameId).get()).get('status');
+    for (const id of duels) expect(await status(id)).toBe('ended');
+    for (const id of lives) expect(await status(id)).toBe('lobby');
+  });
+});

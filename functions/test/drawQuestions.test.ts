@@ -19,7 +19,7 @@ afterAll(closeTestClients);
 async function filledPool(targetCount: number, overrides = {}) {
   const pool = uniquePool(overrides);
   const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool, targetCount }, player);
-  await waitForStatus(accepted.requestKey);
+  await waitForStatus(accepted.requestKey, ['done']);
   return pool;
 }
 
@@ -83,7 +83,7 @@ describe('drawQuestions', () => {
     const draw = await callOrThrow<Drawn>('drawQuestions', { pool, count: 5 }, player);
     expect(draw.questions).toHaveLength(0);
     expect(draw.generating?.requestKey).toMatch(/^[0-9a-f]{64}$/);
-    const final = await waitForStatus(draw.generating!.requestKey);
+    const final = await waitForStatus(draw.generating!.requestKey, ['done']);
     expect(final.status).toBe('done');
     const again = await callOrThrow<Drawn>('drawQuestions', { pool, count: 5 }, player);
     expect(again.questions).toHaveLength(5);

@@ -2,9 +2,12 @@ import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, doc, getDoc, getFirestore } from 'firebase/firestore';
 import { acceptGenerationRequest, type AcceptDeps } from '../src/generation/acceptGenerationRequest';
-import { firebaseGenerationTaskQueue } from '../src/generation/taskQueue';
+import { runGenerationTask, type RunDeps } from '../src/generation/runGenerationTask';
+import { firebaseGenerationTaskQueue, type GenerationTaskQueue } from '../src/generation/taskQueue';
+import { writePoolQuestions } from '../src/pools/poolStore';
+import { poolParamsSchema } from '../src/questions/poolParams';
 import { FactsGenerator } from '../src/questions/facts/factsGenerator';
-import { installFaultHook, InjectedFault, type FaultPointName } from '../src/shared/faultPoints';
+import { crashHere, installFaultHook, InjectedFault, type FaultPointName } from '../src/shared/faultPoints';
 import { signUp } from './support/client';
 import { statusRequesters, uniquePool } from './support/pools';
 import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
@@ -108,5 +111,69 @@ describe('accept: Firestore fails after the Postgres commit', () => {
     await expect(acceptGenerationRequest(acceptDeps(), joiner.uid, input)).resolves.toMatchObject({ requestKey, created: false });
     expect((await readStatusAs(joiner.client, requestKey)).ok).toBe(true);
     expect((await statusRequesters(requestKey)).sort()).toEqual([creator.uid, joiner.uid].sort());
+  });
+});
+
+/** Cloud Tasks as seen from the test: it records what was queued; the test delivers. */
+function recordingQueue(): GenerationTaskQueue & { queued: string[] } {
+  const queued: string[] = [];
+  return { queued, enqueue: async (requestKey, count) => { queued.push(`${requestKey}-${count}`); return 'enqueued'; } };
+}
+
+function runDeps(): RunDeps {
+  return { db: testDb(), firestore: testFirestore(), generators: [new FactsGenerator()], leaseSeconds: 60, globalDailyTokenBudget: 1e12 };
+}
+
+async function statusDoc(requestKey: string) {
+  return (await testFirestore().collection('generation_status').doc(requestKey).get()).data();
+}
+
+async function pgStatus(requestKey: string) {
+  return (await testDb().query('SELECT status FROM generation_requests WHERE request_key = $1', [requestKey])).rows[0]?.status;
+}
+
+describe('generation: between "done" in Postgres and its mirror', () => {
+  test.each([
+    ['the process dies', 'crash'],
+    ['Firestore fails', 'throw'],
+  ])('%s: the redelivery finds the row done and writes the mirror', async (_label, mode) => {
+    const me = await player();
+    const queue = recordingQueue();
+    const { requestKey } = await acceptGenerationRequest({ ...acceptDeps(), queue, maxAttempts: 1 }, me.uid, { pool: uniquePool(), targetCount: 3 });
+    installFaultHook((point) => {
+      if (point !== 'generation.afterComplete') return;
+      if (mode === 'crash') return crashHere();
+      throw new InjectedFault(point);
+    });
+    const first = runGenerationTask(runDeps(), requestKey);
+    if (mode === 'throw') await expect(first).rejects.toThrow(/status mirror failed/);
+    else await new Promise((resolve) => setTimeout(resolve, 2_000)); // the process is gone; its promise never settles
+    installFaultHook(undefined);
+    expect(await pgStatus(requestKey)).toBe('done');
+    expect((await statusDoc(requestKey))?.status).not.toBe('done');
+
+    // Cloud Tasks redelivers (the task was never acknowledged).
+    await expect(runGenerationTask(runDeps(), requestKey)).resolves.toMatchObject({ outcome: 'skipped' });
+    expect(await statusDoc(requestKey)).toMatchObject({ status: 'done', generated: 3 });
+    expect((await readStatusAs(me.client, requestKey))).toEqual({ ok: true, status: 'done' });
+  });
+});
+
+describe('poolStore', () => {
+  test('a pool write that exhausts its retries fails the call, never as an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const params = poolParamsSchema.parse(uniquePool());
+      // Over Firestore's 1 MiB document limit: refused on every attempt.
+      const huge = { id: 'huge-question', prompt: 'p', choices: ['a', 'b', 'c', 'd'], answerIndex: 0, explanation: 'x'.repeat(1_100_000), difficulty: 'easy', source: 'test', model: 'none' };
+      await expect(writePoolQuestions(testFirestore(), { poolKey: `faults-${Date.now()}`, params, requestKey: 'r', generatedAt: new Date().toISOString(), questions: [huge as never] }))
+        .rejects.toThrow(/1 of 1 pool writes failed/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

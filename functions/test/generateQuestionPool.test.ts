@@ -33,7 +33,7 @@ async function insertRequest(targetCount: number, extra: { status?: string; leas
 describe('generateQuestionPool', () => {
   test('a task delivered again after done writes nothing and the status stays done', async () => {
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool(), targetCount: 12 }, player);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done']);
     const before = await poolItemSnapshots(accepted.poolKey);
     const rowBefore = await row(accepted.requestKey);
 
@@ -84,9 +84,9 @@ describe('generateQuestionPool', () => {
   test('a pool that already holds the target is done without new questions', async () => {
     const pool = uniquePool();
     const big = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 8 }, player);
-    await waitForStatus(big.requestKey);
+    await waitForStatus(big.requestKey, ['done']);
     const small = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
-    const final = await waitForStatus(small.requestKey);
+    const final = await waitForStatus(small.requestKey, ['done']);
     expect(final).toMatchObject({ status: 'done', generated: 0, poolSize: 8 });
   });
 

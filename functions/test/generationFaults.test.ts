@@ -35,7 +35,7 @@ describe('generation against the model', () => {
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 10 }, player);
     const deliveries = await Promise.all(Array.from({ length: 10 }, () => deliverTaskAcknowledged('generateQuestionPool', { requestKey: accepted.requestKey })));
     expect(deliveries.every(Boolean)).toBe(true);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done']);
     const first = await itemSignature(accepted.poolKey);
     for (let i = 0; i < 10; i++) await deliverTaskAcknowledged('generateQuestionPool', { requestKey: accepted.requestKey });
     expect(await itemSignature(accepted.poolKey)).toEqual(first);
@@ -51,7 +51,7 @@ describe('generation against the model', () => {
   test('large targets take several calls of at most OPENAI_QUESTIONS_PER_CALL', async () => {
     const { theme, pool } = themed();
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 25 }, player);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
     expect((await modelCalls(theme)).counts).toEqual([10, 10, 5]);
     expect(await poolItemSnapshots(accepted.poolKey)).toHaveLength(25);
   });
@@ -73,7 +73,7 @@ describe('generation against the model', () => {
     const { theme, pool } = themed();
     await injectFaults(theme, [{ kind: 'refusal' }]);
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
-    const final = await waitForStatus(accepted.requestKey);
+    const final = await waitForStatus(accepted.requestKey, ['failed']);
     expect(final.status).toBe('failed');
     // Clients read a stable code and a fixed sentence; the raw text is in Postgres for admins.
     expect(final).toMatchObject({ errorCode: 'model-refused', error: 'The model declined to write these questions.' });
@@ -85,7 +85,7 @@ describe('generation against the model', () => {
     const { theme, pool } = themed();
     await injectFaults(theme, [{ kind: 'malformed' }, { kind: 'invalid' }]);
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
-    const final = await waitForStatus(accepted.requestKey);
+    const final = await waitForStatus(accepted.requestKey, ['failed']);
     expect(final.status).toBe('failed');
     expect(final.errorCode).toBe('model-output-invalid');
     expect(await row(accepted.requestKey)).toMatchObject({ last_error: expect.stringMatching(/invalid after a repair attempt/) });
@@ -96,7 +96,7 @@ describe('generation against the model', () => {
     const { theme, pool } = themed();
     await injectFaults(theme, [{ kind: 'length' }]);
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 8 }, player);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
     expect((await modelCalls(theme)).counts).toEqual([8, 4, 4]);
   });
 

@@ -80,7 +80,7 @@ describe('generation_status', () => {
     const owner = await signUp();
     const request = { pool: uniquePool(), targetCount: 3 };
     const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', request, owner);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done']);
     const ref = testFirestore().collection('generation_status').doc(accepted.requestKey);
     const before = await ref.get();
     const email = `joiner-${Date.now()}@example.com`;

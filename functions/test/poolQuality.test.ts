@@ -20,7 +20,7 @@ describe('generation through the quality gate', () => {
 
     const player = await signUp();
     const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: input, targetCount: 4 }, player);
-    const final = await waitForStatus(accepted.requestKey);
+    const final = await waitForStatus(accepted.requestKey, ['done']);
     expect(final).toMatchObject({ status: 'done', generated: 3, poolSize: 4 });
 
     const ids = (await poolItemSnapshots(poolKey)).map((item) => item.id);
@@ -35,7 +35,7 @@ describe('generation through the quality gate', () => {
     const pools = [uniquePool({ lang: 'en', theme: 'world' }), uniquePool({ lang: 'fr', theme: 'monde' }), uniquePool({ lang: 'es', theme: 'mundo', type: 'true_false' })];
     const accepted = await Promise.all(pools.map((pool) => callOrThrow<{ requestKey: string; poolKey: string }>('requestGeneration', { pool, targetCount: 200 }, player)));
     for (const request of accepted) {
-      expect(await waitForStatus(request.requestKey)).toMatchObject({ status: 'done', poolSize: 200 });
+      expect(await waitForStatus(request.requestKey, ['done'])).toMatchObject({ status: 'done', poolSize: 200 });
       expect(await poolItemSnapshots(request.poolKey)).toHaveLength(200);
     }
   });

@@ -27,7 +27,7 @@ test('with Postgres down the callable answers unavailable; after restart nothing
     await postgres('resume');
     const retried = await callOrThrow<Accepted>('requestGeneration', during, player);
     expect(retried.created).toBe(true);
-    expect((await waitForStatus(retried.requestKey)).status).toBe('done');
+    expect((await waitForStatus(retried.requestKey, ['done'])).status).toBe('done');
   } finally {
     await postgres('resume').catch(() => undefined);
   }

@@ -29,7 +29,7 @@ describe('requestGeneration', () => {
     expect(replies.filter((reply) => reply.created)).toHaveLength(1);
     const [requestKey] = [...requestKeys] as [string];
 
-    const final = await waitForStatus(requestKey);
+    const final = await waitForStatus(requestKey, ['done']);
     expect(final.status).toBe('done');
     expect(final.generated).toBe(25);
     expect(new Set(await statusRequesters(requestKey))).toEqual(new Set(players.map((p) => p.uid)));
@@ -49,7 +49,7 @@ describe('requestGeneration', () => {
   test('the same request later is a duplicate that costs nothing and reports done', async () => {
     const request = { pool: uniquePool(), targetCount: 5 };
     const first = await callOrThrow<Accepted>('requestGeneration', request, players[0]);
-    await waitForStatus(first.requestKey);
+    await waitForStatus(first.requestKey, ['done']);
     const again = await callOrThrow<Accepted>('requestGeneration', request, players[0]);
     expect(again).toEqual({ ...first, status: 'done', created: false });
     const rows = await rowsForPool(first.poolKey);

@@ -19,7 +19,7 @@ async function failedRequest() {
   const pool = uniquePool({ subject: 'cinema', theme });
   await injectFaults(theme, [{ kind: 'refusal' }]);
   const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 4 }, player);
-  expect((await waitForStatus(accepted.requestKey)).status).toBe('failed');
+  expect((await waitForStatus(accepted.requestKey, ['failed'])).status).toBe('failed');
   return { theme, pool, accepted };
 }
 
@@ -36,7 +36,7 @@ describe('retryRequest (admin)', () => {
 
   test('leaves done work alone', async () => {
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool(), targetCount: 3 }, player);
-    await waitForStatus(accepted.requestKey);
+    await waitForStatus(accepted.requestKey, ['done']);
     expect(await callOrThrow('retryRequest', { requestKey: accepted.requestKey }, admin)).toMatchObject({ status: 'done', requeued: false });
   });
 

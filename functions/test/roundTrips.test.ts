@@ -111,7 +111,7 @@ describe('drawQuestions round trips (emulated function, counted in its process)'
   test('a warm draw: the rate token beside the seen-memory read, then the memory commit — two deep', async () => {
     const pool = uniquePool();
     const accepted = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 12 }, players[0]);
-    expect((await waitForStatus(accepted.requestKey)).status).toBe('done');
+    expect((await waitForStatus(accepted.requestKey, ['done'])).status).toBe('done');
     // Warms the instance: its pool cache and the player's account-age lookup.
     await callOrThrow('drawQuestions', { pool, count: 3 }, players[1]);
     const { outcome, roundTrips } = await callCountingRoundTrips<{ questions: unknown[] }>('drawQuestions', { pool, count: 3 }, players[1]);

@@ -1,7 +1,9 @@
 import { generationRequestSchema, poolKeyOf, requestKeyOf } from '../src/questions/poolParams';
 import { triggerScheduled } from './support/client';
 import { uniquePool, waitForStatus } from './support/pools';
-import { closeTestClients, testDb } from './support/stack';
+import { closeTestClients, testDb, testFirestore } from './support/stack';
+import { sweepGenerationRequests } from '../src/generation/sweepGenerationRequests';
+import type { GenerationTaskQueue } from '../src/generation/taskQueue';
 
 afterAll(closeTestClients);
 
@@ -32,8 +34,8 @@ describe('sweepGenerationRequests (scheduled)', () => {
 
     expect(await triggerScheduled('sweepGenerationRequests')).toBeLessThan(300);
 
-    expect((await waitForStatus(expired)).status).toBe('done');
-    expect((await waitForStatus(lost)).status).toBe('done');
+    expect((await waitForStatus(expired, ['done'])).status).toBe('done');
+    expect((await waitForStatus(lost, ['done'])).status).toBe('done');
     expect(await row(expired)).toMatchObject({ status: 'done', attempts: 2, enqueue_count: 2 });
     expect(await row(lost)).toMatchObject({ status: 'done', attempts: 1, enqueue_count: 2 });
     expect(await row(live)).toMatchObject({ status: 'running', enqueue_count: 1 });
@@ -55,5 +57,31 @@ describe('sweepGenerationRequests (scheduled)', () => {
     const final = await waitForStatus(exhausted, ['failed']);
     expect(final).toMatchObject({ errorCode: 'attempts-exhausted', error: 'Generation failed after several attempts.' });
     expect(await row(exhausted)).toMatchObject({ status: 'failed', lease_expires_at: null, last_error: expect.stringMatching(/attempts exhausted/) });
+  });
+
+  test('a pending row only waiting in the backlog gets no second task; a lapsed deferral and a lost enqueue do', async () => {
+    const backlog = await orphan({ status: 'pending', attempts: 0, enqueuedSecondsAgo: 3600 });
+    const deferred = await orphan({ status: 'pending', attempts: 0, enqueuedSecondsAgo: 3600 });
+    await testDb().query(`UPDATE generation_requests SET not_before = now() - interval '10 seconds' WHERE request_key = $1`, [deferred]);
+    const lost = await orphan({ status: 'pending', attempts: 0, enqueuedSecondsAgo: null });
+    // Cloud Tasks as the sweeper sees it: a task id already queued is refused, not queued twice.
+    const queued = new Set<string>([`${backlog}-1`, `${deferred}-1`]);
+    const offered: string[] = [];
+    const queue: GenerationTaskQueue = {
+      enqueue: async (requestKey, count) => {
+        const id = `${requestKey}-${count}`;
+        offered.push(id);
+        if (queued.has(id)) return 'already-queued';
+        queued.add(id);
+        return 'enqueued';
+      },
+    };
+    await sweepGenerationRequests({ db: testDb(), firestore: testFirestore(), queue, leaseSeconds: 300 });
+    expect(offered).toEqual(expect.arrayContaining([`${backlog}-1`, `${deferred}-2`, `${lost}-2`]));
+    expect(offered).not.toContain(`${backlog}-2`);
+    expect(await row(backlog)).toMatchObject({ status: 'pending', enqueue_count: 1 });
+    expect(await row(deferred)).toMatchObject({ enqueue_count: 2 });
+    expect(await row(lost)).toMatchObject({ enqueue_count: 2 });
+    await testDb().query(`UPDATE generation_requests SET status = 'done' WHERE request_key = ANY($1)`, [[backlog, deferred, lost]]);
   });
 });

@@ -14,8 +14,41 @@
 // batches, lines and output downloads.
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
+// Realistic faults (issue 17): POST /_control/quality {theme, wrongKey, ambiguous, positionBias:[w…],
+// longestKey} makes that share of a theme's questions carry a wrong key or a second defensible
+// answer, puts keys at positions by those weights, and makes that share of keys the only longest
+// choice. Every question written is remembered with its truth; POST /_control/truths {items:[{prompt,
+// choices, correct:[i…], timeSensitive?, unverifiable?}]} teaches it others (a labelled set).
+// GET /_control/truths?theme= lists what was written: prompt, correct choices, the key given, flaw.
+// Verification calls (response_format json_schema named "quiz_verdicts", items in an ITEMS message) are
+// answered from that truth, right with POST /_control/verifier {accuracy} (1 by default); a wrong
+// verdict picks a wrong choice and misses defects. Faults for them queue under the theme "verify:<theme>".
 'use strict';
 const http = require('node:http');
+const { createHash } = require('node:crypto');
+
+/** A stable number in [0, 1) for a string: the fake's choices are reproducible, not random. */
+function unit(text) {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** Prompts compared as a player reads them: case and spacing do not matter. */
+function norm(text) {
+  return String(text).normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+// Choice words of different lengths, so which choice is longest varies as it does in real items.
+const CHOICE_WORDS = ['Oslo', 'Lima', 'Quito', 'Dakar', 'Nairobi', 'Caracas', 'Canberra', 'Reykjavik', 'Kathmandu', 'Montevideo', 'Ulaanbaatar', 'Antananarivo'];
+
+function pickByWeights(weights, r) {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  for (const [i, w] of weights.entries()) {
+    acc += w / total;
+    if (r < acc) return i;
+  }
+  return weights.length - 1;
+}
 
 // Plain sentences in the requested language, without the theme: the quality gate's language check
 // must judge real words, not a test's random theme.
@@ -56,13 +89,86 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const downloads = new Map(); // theme -> file content downloads
   const BATCH_STEP_MS = Number(process.env.FAKE_OPENAI_BATCH_STEP_MS ?? 150);
   let nextId = 1;
+  const qualities = new Map(); // theme -> { wrongKey, ambiguous, positionBias, longestKey }
+  const truths = new Map(); // normalized prompt -> { correct: [texts], keyText, theme, flaw, timeSensitive, unverifiable }
+  let verifierAccuracy = 1;
+  const verifyCalls = []; // { theme, items }
+
+  /** The n-th question of a theme as the configured model writes it, and the truth behind it. */
+  function writeQuestion(theme, data, words, n) {
+    const quality = qualities.get(theme);
+    const tf = data.type === 'true_false';
+    if (!quality) {
+      const choices = tf ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
+      return { question: { prompt: words.prompt(n), choices, answerIndex: n % choices.length, explanation: words.why(n, n % choices.length), difficulty: data.difficulty ?? 'medium' }, truth: { correct: [choices[n % choices.length]], flaw: 'none' } };
+    }
+    const r = (tag) => unit(`${theme}|${n}|${tag}`);
+    const k = tf ? 2 : 4;
+    let choices;
+    if (tf) choices = [...words.tf];
+    else {
+      const pool = [...CHOICE_WORDS];
+      choices = Array.from({ length: 4 }, (_, i) => `${pool.splice(Math.floor(r(`w${i}`) * pool.length), 1)[0]} ${n}`);
+    }
+    const weights = quality.positionBias?.length === k ? quality.positionBias : Array(k).fill(1);
+    const t = pickByWeights(weights, r('position'));
+    if (!tf && r('longest') < (quality.longestKey ?? 0)) {
+      const longest = Math.max(...choices.map((c) => c.length));
+      choices[t] = `${choices[t]} Prime`.padEnd(longest + 3, 'x');
+    }
+    const flawDraw = r('flaw');
+    let answerIndex = t;
+    let correct = [t];
+    let flaw = 'none';
+    if (flawDraw < (quality.wrongKey ?? 0)) {
+      answerIndex = (t + 1 + Math.floor(r('wrong') * (k - 1))) % k;
+      flaw = 'wrong-key';
+    } else if (!tf && flawDraw < (quality.wrongKey ?? 0) + (quality.ambiguous ?? 0)) {
+      correct = [t, (t + 1 + Math.floor(r('second') * (k - 1))) % k];
+      flaw = 'ambiguous';
+    }
+    return {
+      question: { prompt: words.prompt(n), choices, answerIndex, explanation: words.why(n, answerIndex), difficulty: data.difficulty ?? 'medium' },
+      truth: { correct: correct.map((i) => choices[i]), flaw },
+    };
+  }
+
+  /** A verification call: each item answered blind from the truth, right with the set accuracy. */
+  function verdictsFor(request, theme) {
+    // ITEMS as the verifier writes them: "[id] question" then "n) choice" lines.
+    const last = [...request.messages].reverse().find((m) => typeof m.content === 'string' && m.content.startsWith('ITEMS\n'));
+    const items = [];
+    for (const line of (last?.content ?? '').split('\n').slice(1)) {
+      const head = /^\[(\d+)\] (.*)$/.exec(line);
+      if (head) items.push({ id: Number(head[1]), prompt: head[2], choices: [] });
+      else if (items.length > 0) items[items.length - 1].choices.push(line.replace(/^\d+\) /, ''));
+    }
+    return items.map((item) => {
+      // The verifier names the pool's theme in DATA: the same stem may exist in two themes.
+      const truth = truths.get(`${theme}|${norm(item.prompt)}`) ?? truths.get(norm(item.prompt));
+      if (!truth) return { id: item.id, answer: 0, defect: 'unverifiable' };
+      const shownCorrect = item.choices.map((c, i) => (truth.correct.includes(c) ? i : -1)).filter((i) => i >= 0);
+      // Same input, same verdict (temperature 0); another order of the choices is another draw.
+      const r = unit(`verify|${item.prompt}|${item.choices.join('|')}`);
+      if (r < verifierAccuracy && shownCorrect.length > 0) {
+        const defect = truth.unverifiable ? 'unverifiable' : truth.timeSensitive ? 'time-sensitive' : shownCorrect.length > 1 ? 'ambiguous' : 'none';
+        return { id: item.id, answer: shownCorrect[0], defect };
+      }
+      // Wrong: a wrong choice, and no defect seen.
+      const wrong = item.choices.map((_, i) => i).filter((i) => !shownCorrect.includes(i));
+      const answer = wrong.length > 0 ? wrong[Math.floor(unit(`wrong|${item.prompt}|${item.choices.join('|')}`) * wrong.length)] : 0;
+      return { id: item.id, answer, defect: 'none' };
+    });
+  }
 
   /** One chat completion as the API answers it (faults apply to live calls, not to Batch API lines). */
   async function answer(request, { record = true, res } = {}) {
     const data = dataOf(request.messages) ?? { count: 1, theme: 'unknown', type: 'mcq', language: 'English (en)', difficulty: 'medium' };
-    const theme = data.theme;
+    const verifying = request.response_format?.json_schema?.name === 'quiz_verdicts';
+    const theme = verifying ? `verify:${data.theme}` : data.theme;
     const repair = request.messages.some((m) => m.role === 'assistant');
-    if (record) calls.push({ theme, count: data.count, repair, at: Date.now() });
+    if (record && verifying) verifyCalls.push({ theme: data.theme, at: Date.now() });
+    if (record && !verifying) calls.push({ theme, count: data.count, repair, at: Date.now() });
     const fault = record ? faults.get(theme)?.shift() : undefined;
 
     if (fault?.kind === 'status') {
@@ -78,27 +184,27 @@ async function startFakeOpenAI({ port = 0 } = {}) {
 
     const lang = /\((\w\w)\)$/.exec(data.language ?? '')?.[1] ?? 'en';
     const words = LOCALIZED[lang] ?? LOCALIZED.en;
-    const start = serials.get(theme) ?? 0;
-    serials.set(theme, start + data.count);
-    const repeatRatio = repeats.get(theme) ?? 0;
-    const shown = existingOf(request.messages);
-    const questions = Array.from({ length: data.count }, (_, i) => {
-      // With a repeat ratio, that share of questions (spread evenly) is one written before, unless
-      // the request showed it as already in the pool (a model told what exists avoids it).
-      const fresh = start + i + 1;
-      const repeated = repeatRatio > 0 && fresh > 1 && Math.floor(fresh * repeatRatio) > Math.floor((fresh - 1) * repeatRatio);
-      const earlier = 1 + (fresh % Math.max(1, start));
-      const n = repeated && !shown.has(words.prompt(earlier).slice(0, 100)) ? earlier : fresh;
-      const choices = data.type === 'true_false' ? words.tf : [`Alpha ${n}`, `Bravo ${n}`, `Charlie ${n}`, `Delta ${n}`];
-      return {
-        prompt: words.prompt(n),
-        choices,
-        answerIndex: n % choices.length,
-        explanation: words.why(n, n % choices.length),
-        difficulty: data.difficulty ?? 'medium',
-      };
-    });
-    let content = JSON.stringify({ questions });
+    let questions = [];
+    let verdicts;
+    if (verifying) verdicts = verdictsFor(request, data.theme);
+    else {
+      const start = serials.get(theme) ?? 0;
+      serials.set(theme, start + data.count);
+      const repeatRatio = repeats.get(theme) ?? 0;
+      const shown = existingOf(request.messages);
+      questions = Array.from({ length: data.count }, (_, i) => {
+        // With a repeat ratio, that share of questions (spread evenly) is one written before, unless
+        // the request showed it as already in the pool (a model told what exists avoids it).
+        const fresh = start + i + 1;
+        const repeated = repeatRatio > 0 && fresh > 1 && Math.floor(fresh * repeatRatio) > Math.floor((fresh - 1) * repeatRatio);
+        const earlier = 1 + (fresh % Math.max(1, start));
+        const n = repeated && !shown.has(words.prompt(earlier).slice(0, 100)) ? earlier : fresh;
+        const { question, truth } = writeQuestion(theme, data, words, n);
+        truths.set(`${theme}|${norm(question.prompt)}`, { ...truth, prompt: norm(question.prompt), keyText: question.choices[question.answerIndex], theme });
+        return question;
+      });
+    }
+    let content = JSON.stringify(verifying ? { verdicts } : { questions });
     let finishReason = 'stop';
     let refusal = null;
     if (fault?.kind === 'malformed') content = `${content.slice(0, Math.floor(content.length / 2))}, oops`;
@@ -193,7 +299,28 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/calls') {
       const theme = url.searchParams.get('theme');
       const mine = calls.filter((call) => theme === null || call.theme === theme);
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count) });
+      const verifications = verifyCalls.filter((call) => theme === null || call.theme === theme).length;
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), verifications });
+    }
+    if (url.pathname === '/_control/quality') {
+      const { theme, ...quality } = JSON.parse(body);
+      qualities.set(theme, quality);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/verifier') {
+      verifierAccuracy = Number(JSON.parse(body).accuracy ?? 1);
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/truths' && req.method === 'POST') {
+      for (const item of JSON.parse(body).items) {
+        truths.set(norm(item.prompt), { prompt: norm(item.prompt), correct: item.correct.map((i) => item.choices[i]), keyText: item.choices[item.answerIndex], theme: item.theme, flaw: item.label ?? 'none', timeSensitive: item.timeSensitive, unverifiable: item.unverifiable });
+      }
+      return json(200, { ok: true });
+    }
+    if (url.pathname === '/_control/truths') {
+      const theme = url.searchParams.get('theme');
+      const mine = [...truths.values()].filter((t) => theme === null || t.theme === theme);
+      return json(200, { truths: mine });
     }
     // ---- Batch API (files + batches), as openai-node calls it.
     if (url.pathname === '/_control/batch-fault') {

@@ -11,7 +11,7 @@ type RequestRow = {
 };
 type ListReply = { requests: RequestRow[]; total: number; next?: string };
 type Detail = {
-  request: RequestRow & { params: Record<string, unknown>; resultBytes: number | null; rejected: Record<string, number> | null; generator: string | null; model: string | null; questionsInResult: number | null; leaseExpiresAt: string | null; notBefore: string | null; startedAt: string | null };
+  request: RequestRow & { params: Record<string, unknown>; resultBytes: number | null; rejected: Record<string, number> | null; generator: string | null; model: string | null; questionsInResult: number | null; verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Record<string, number> } | null; leaseExpiresAt: string | null; notBefore: string | null; startedAt: string | null };
   requesters: Array<{ uid: string; email: string | null; requestedAt: string }>;
   attempts: Array<{ attempt: number; startedAt: string; finishedAt: string; durationMs: number; outcome: string; modelCalls: number; tokensIn: number; tokensOut: number; error: string | null }>;
   pool: { poolKey: string; count: number; updatedAt: string | null } | null;
@@ -140,6 +140,7 @@ function drawDetail(ctx: ViewContext, body: HTMLElement, d: Detail, reload: () =
       h('dt', {}, 'tokens in / out'), h('dd', {}, `${num(r.tokensIn)} / ${num(r.tokensOut)}`),
       h('dt', {}, 'stored result'), h('dd', { id: 'request-result' }, r.resultBytes === null ? 'none' : `${num(r.resultBytes)} bytes, ${r.questionsInResult ?? 0} questions (${r.generator ?? '?'}, ${r.model ?? '?'})`),
       h('dt', {}, 'rejected'), h('dd', {}, r.rejected && Object.keys(r.rejected).length ? Object.entries(r.rejected).map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'),
+      h('dt', {}, 'verifier'), h('dd', { id: 'request-verification' }, r.verification ? `${r.verification.model}: ${r.verification.calls} calls, tokens ${num(r.verification.tokensIn)} / ${num(r.verification.tokensOut)} (part of the totals above); ${Object.entries(r.verification.verdicts).map(([k, v]) => `${k}: ${v}`).join(', ')}` : 'not verified'),
       h('dt', {}, 'params'), h('dd', {}, h('code', {}, JSON.stringify(r.params))),
     ),
     h('h3', {}, 'Requesters'),

@@ -6,6 +6,7 @@ import { getDatabase } from './database';
 import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
+import { OpenAIVerifier, type QuestionVerifier } from '../questions/openai/verifier';
 import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
 import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
@@ -23,6 +24,7 @@ let poolCache: PoolCache | undefined;
 let generators: QuestionGenerator[] | undefined;
 let prices: PriceTable | undefined;
 let batchApi: BatchApiConfig | null | undefined;
+let verifier: QuestionVerifier | null | undefined;
 
 /** The Batch API client (bulk work at half price), when a key is set. */
 function buildBatchApi(): BatchApiConfig | undefined {
@@ -42,6 +44,19 @@ function secretOrUndefined(secret: { value(): string }): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The verifier of model-written questions, when a key is set and verification is on. */
+function buildVerifier(): QuestionVerifier | undefined {
+  const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
+  if (!apiKey || !params.VERIFY_MODEL_QUESTIONS.value()) return undefined;
+  return new OpenAIVerifier({
+    apiKey,
+    baseURL: params.OPENAI_BASE_URL.value() || undefined,
+    model: params.VERIFIER_MODEL.value(),
+    questionsPerCall: params.VERIFIER_QUESTIONS_PER_CALL.value(),
+    timeoutMs: params.OPENAI_TIMEOUT_SECONDS.value() * 1000,
+  });
 }
 
 /** Facts first (free, right by construction); OpenAI for everything facts cannot serve. */
@@ -72,6 +87,7 @@ export function dependencies() {
   });
   prices ??= parsePriceTable(params.MODEL_PRICES.value());
   batchApi ??= buildBatchApi() ?? null;
+  verifier ??= buildVerifier() ?? null;
   const db = getDatabase();
   const firestore = getFirestoreDb();
   const pricing = { prices, model: params.OPENAI_MODEL.value() };
@@ -80,6 +96,8 @@ export function dependencies() {
     firestore,
     pricing,
     ...(batchApi ? { batchApi } : {}),
+    ...(verifier ? { verifier } : {}),
+    holdDisputed: params.VERIFY_HOLD_DISPUTED.value(),
     batchApiMinPools: params.BATCH_API_MIN_POOLS.value(),
     onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),
     queue,

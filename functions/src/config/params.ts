@@ -51,6 +51,27 @@ export const OPENAI_QUESTIONS_PER_CALL = defineInt('OPENAI_QUESTIONS_PER_CALL', 
   description: 'Questions asked of one model call; larger targets take several calls.',
 });
 
+/** Independent verification of model-written questions (issue 17 §1). */
+export const VERIFY_MODEL_QUESTIONS = defineBoolean('VERIFY_MODEL_QUESTIONS', {
+  default: true,
+  description: 'Check every model-written question blind (shuffled choices, no key) with a separate call before it is stored.',
+});
+
+export const VERIFIER_MODEL = defineString('VERIFIER_MODEL', {
+  default: 'gpt-4.1-nano',
+  description: 'Model that verifies model-written questions (its own prompt, temperature 0); cheaper than the writer by default.',
+});
+
+export const VERIFIER_QUESTIONS_PER_CALL = defineInt('VERIFIER_QUESTIONS_PER_CALL', {
+  default: 25,
+  description: 'Questions checked by one verifier call (the static prompt is cached across calls).',
+});
+
+export const VERIFY_HOLD_DISPUTED = defineBoolean('VERIFY_HOLD_DISPUTED', {
+  default: false,
+  description: 'Hold questions the verifier disputes for review (kept with the request) instead of rejecting them.',
+});
+
 export const OPENAI_TIMEOUT_SECONDS = defineInt('OPENAI_TIMEOUT_SECONDS', {
   default: 120,
   description: 'Ceiling on one model call (always shortened to end inside the lease).',

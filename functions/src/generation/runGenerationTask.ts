@@ -1,11 +1,13 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { PermanentGenerationError, UnavailableError, withDeadline } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
 import type { QuestionGenerator } from '../questions/generator';
 import { billedUsageOf, ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
+import { toVerifiable, type QuestionVerifier, type Verification } from '../questions/openai/verifier';
 import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
 import { chargeModelUsage } from './queries/chargeModelUsage';
@@ -32,6 +34,10 @@ export type RunDeps = {
   log?: (entry: Record<string, unknown>) => void;
   /** Told after each status transition this run makes (batch progress mirrors listen here). */
   onTransition?: (requestKey: string) => Promise<void>;
+  /** Checks model-written questions blind before they count; absent, they are stored unverified. */
+  verifier?: QuestionVerifier;
+  /** Disputed questions are held for review instead of rejected. */
+  holdDisputed?: boolean;
 };
 
 /**
@@ -47,6 +53,12 @@ export type GenerationResult = {
   complete: boolean;
   /** Candidates the quality gate and duplicate filter turned away, by reason. */
   rejected?: RejectionCounts;
+  /** Screened model questions paid for but not yet verified (a verifier outage leaves them here). */
+  unverified?: StoredQuestion[];
+  /** Disputed questions held for review (not in the pool), with their verdicts. */
+  held?: StoredQuestion[];
+  /** The verifier's work for this request, apart from the writer's: its model, calls, tokens and verdicts. */
+  verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>> };
 };
 
 export type RunOutcome =
@@ -58,7 +70,7 @@ export type RunOutcome =
 /** Margin kept between the end of the last model call and the end of the lease. */
 const LEASE_SAFETY_MS = 30_000;
 
-type Usage = { modelCalls: number; tokensIn: number; tokensOut: number; cachedTokensIn: number };
+type Usage = { modelCalls: number; tokensIn: number; tokensOut: number; cachedTokensIn: number; verifierCalls?: number };
 
 /** Deferral: the work cannot proceed before `until`; not a failure and not an attempt wasted. */
 class DeferredError extends Error {
@@ -86,6 +98,57 @@ async function produceResult(
   const wanted = () => row.target_count - pool.length - fresh().length;
   const excludeIds = new Set([...inPool, ...result.questions.map((q) => q.id)]);
 
+  const store = async (tokens: { tokensIn: number; tokensOut: number; cachedTokensIn?: number }) => {
+    const spent = { tokensIn: tokens.tokensIn, tokensOut: tokens.tokensOut, cachedTokensIn: tokens.cachedTokensIn ?? 0 };
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: spent }))) {
+      // The lease went elsewhere while the model worked: its output is dropped, its bill is not.
+      await chargeModelUsage(deps.db, row.request_key, spent);
+      throw new LeaseLostError();
+    }
+  };
+  /** Verifies what was screened but not yet verified; an outage throws (retried), never accepts. */
+  const verifyPending = async (): Promise<number> => {
+    const pending = result.unverified ?? [];
+    if (pending.length === 0 || !deps.verifier) return 0;
+    const outcome = await deps.verifier.verify(params, pending.map(toVerifiable), leaseEndsAt - LEASE_SAFETY_MS);
+    usage.verifierCalls = (usage.verifierCalls ?? 0) + outcome.calls;
+    usage.tokensIn += outcome.tokensIn;
+    usage.tokensOut += outcome.tokensOut;
+    usage.cachedTokensIn += outcome.cachedTokensIn;
+    const verification = result.verification ?? { model: outcome.model, calls: 0, tokensIn: 0, tokensOut: 0, verdicts: {} };
+    verification.model = outcome.model;
+    verification.calls += outcome.calls;
+    verification.tokensIn += outcome.tokensIn;
+    verification.tokensOut += outcome.tokensOut;
+    let accepted = 0;
+    for (const question of pending) {
+      const verdict = outcome.results.get(question.id) ?? { verdict: 'unverifiable' as const, answers: [], model: outcome.model, tokensIn: 0, tokensOut: 0 };
+      verification.verdicts[verdict.verdict] = (verification.verdicts[verdict.verdict] ?? 0) + 1;
+      if (verdict.verdict === 'accepted') {
+        if (wanted() > 0) {
+          result.questions.push({ ...question, verification: verdict });
+          accepted += 1;
+        }
+        continue;
+      }
+      if (deps.holdDisputed) (result.held ??= []).push({ ...question, verification: verdict });
+      result.rejected = addCounts(result.rejected ?? {}, { [verdict.verdict]: 1 });
+    }
+    result.verification = verification;
+    result.unverified = [];
+    await store({ tokensIn: outcome.tokensIn, tokensOut: outcome.tokensOut, cachedTokensIn: outcome.cachedTokensIn });
+    return accepted;
+  };
+  const verifying = generator.name === 'openai' && deps.verifier !== undefined;
+  if (!verifying && result.unverified?.length) {
+    // Batch API output with no verifier configured: stored as it was screened.
+    result.questions.push(...result.unverified);
+    result.unverified = [];
+  }
+  // A verifier outage in an earlier attempt left paid questions here: verify them before paying more.
+  if (verifying) await verifyPending();
+
+  let emptyVerified = 0;
   while (wanted() > 0 && !result.exhausted) {
     if (generator.name === 'openai') {
       const global = await getDailyUsage(deps.db, 'global');
@@ -115,24 +178,32 @@ async function produceResult(
       throw error;
     }
     usage.modelCalls += batch.modelCalls;
+    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
+    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
-    const screened = screenCandidates({ lang: params.lang, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
-    result.questions.push(...screened.accepted);
+    const screened = screenCandidates({ lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
+    if (verifying) result.unverified = screened.accepted;
+    else result.questions.push(...screened.accepted);
     result.rejected = addCounts(result.rejected ?? {}, screened.rejected);
     for (const id of [...screened.rejectedIds, ...screened.accepted.map((q) => q.id)]) excludeIds.add(id);
     result.model = batch.model;
     // A batch that adds nothing new means the generator is going in circles: stop rather than pay on.
     result.exhausted = batch.exhausted || screened.accepted.length === 0;
-    result.complete = wanted() <= 0 || result.exhausted;
-    const batchUsage = { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 };
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: batchUsage }))) {
-      // The lease went elsewhere while the model worked: its output is dropped, its bill is not.
-      await chargeModelUsage(deps.db, row.request_key, batchUsage);
-      throw new LeaseLostError();
+    result.complete = !verifying && (wanted() <= 0 || result.exhausted);
+    // Stored before verifying: what was paid for survives a verifier outage.
+    await store({ tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 });
+    if (verifying) {
+      // Two batches in a row the verifier turns away entirely: a model going wrong; stop paying.
+      // (One alone may be a small tail batch holding a single bad question.)
+      emptyVerified = (await verifyPending()) === 0 ? emptyVerified + 1 : 0;
+      if (emptyVerified >= 2) result.exhausted = true;
+      result.complete = wanted() <= 0 || result.exhausted;
+      if (result.complete) await store({ tokensIn: 0, tokensOut: 0 });
     }
+    await faultPoint('generation.afterStoreResult');
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
   }
   if (!result.complete) {
@@ -146,6 +217,15 @@ class LeaseLostError extends Error {
   constructor() {
     super('lease lost to another worker');
   }
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
+
+/** What generation_status says once a request is final, from its Postgres row. */
+function finalMirror(row: GenerationRequestRow): Parameters<typeof mirrorStatus>[2] {
+  if (row.status === 'done') return { status: 'done', generated: row.generated_count ?? 0, error: null, errorCode: null };
+  // Raw errors stay in Postgres (clients read only the fixed sentence the failing run wrote).
+  return { status: row.status };
 }
 
 /**
@@ -162,6 +242,10 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       // Too early (Retry-After, spent budget): let Cloud Tasks deliver it again later.
       throw new UnavailableError(`request deferred until ${current.not_before.toISOString()}`);
     }
+    if (current && TERMINAL.has(current.status)) {
+      // Converges the mirror: the delivery that finished may have died between Postgres and Firestore.
+      await mirrorStatus(deps.firestore, requestKey, finalMirror(current));
+    }
     const reason = current ? `status ${current.status}${current.status === 'running' ? ' (leased elsewhere)' : ''}` : 'unknown request';
     deps.log?.({ event: 'generation.attempt', requestKey, outcome: 'skipped', reason, durationMs: Date.now() - startedAt.getTime() });
     return { outcome: 'skipped', reason };
@@ -170,6 +254,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
   const transitioned = () =>
     deps.onTransition ? withDeadline(deps.onTransition(requestKey), 5_000, 'batch mirror').catch(() => undefined) : Promise.resolve();
   void transitioned();
+  await faultPoint('generation.afterClaim');
   const attempt = row.attempts;
   const leaseEndsAt = startedAt.getTime() + deps.leaseSeconds * 1000;
   const usage: Usage = { modelCalls: 0, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 };
@@ -184,6 +269,9 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
   const mirrorBestEffort = (update: Parameters<typeof mirrorStatus>[2]) =>
     withDeadline(mirrorStatus(deps.firestore, requestKey, update), 5_000, 'status mirror').catch(() => undefined);
 
+  // Past the Postgres "done" nothing may fail or release the row: a failure there is retried by
+  // Cloud Tasks, and the redelivery (which finds the row done) writes the mirror again.
+  let completed = false;
   try {
     await mirrorBestEffort({ status: 'running', attempt });
     const parsed = poolParamsSchema.safeParse(row.params);
@@ -198,13 +286,21 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       leaseEndsAt - Date.now() - 5_000,
       'the Firestore write',
     );
+    await faultPoint('generation.afterPoolWrite');
     if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
+    completed = true;
+    await faultPoint('generation.afterComplete');
     await transitioned();
     await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null, errorCode: null });
+    await faultPoint('generation.afterStatusMirror');
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (completed) {
+      await finish('done', { error: message });
+      throw new UnavailableError(`done, but its status mirror failed: ${message}`, { cause: error });
+    }
     if (error instanceof LeaseLostError) {
       await finish('lease-lost');
       return { outcome: 'skipped', reason: message };

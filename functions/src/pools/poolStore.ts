@@ -1,5 +1,6 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { PoolParams } from '../questions/poolParams';
+import { UnavailableError } from '../shared/errors';
 import type { Question } from '../questions/question';
 import { notifyPoolWritten } from './poolCache';
 import type { PoolItem, PoolReader, StoredQuestion } from './poolTypes';
@@ -61,13 +62,19 @@ export async function writePoolQuestions(
   const items = poolItems(db, input.poolKey);
   const writer = db.bulkWriter();
   writer.onWriteError((error) => error.failedAttempts < 5);
+  // Each write's promise is handled here: one that exhausts its retries fails this call (the task
+  // retries), never an unhandled rejection that would kill the instance and its other tasks.
+  const failures: unknown[] = [];
   for (const { id, state: _ignored, ...question } of input.questions) {
     const item: PoolItem = { ...question, requestKey: input.requestKey, createdAt: input.generatedAt };
     // Merge: a question's content is its id, so rewriting it changes nothing but must keep its state
     // (a removed question written again by a replayed task stays removed).
-    void writer.set(items.doc(id), item, { merge: true });
+    writer.set(items.doc(id), item, { merge: true }).catch((error: unknown) => { failures.push(error); });
   }
   await writer.close();
+  if (failures.length > 0) {
+    throw new UnavailableError(`${failures.length} of ${input.questions.length} pool writes failed`, { cause: failures[0] });
+  }
   // This instance's draw caches must not serve the pool as it was before this write.
   notifyPoolWritten(input.poolKey);
   const count = await countPoolQuestions(db, input.poolKey);

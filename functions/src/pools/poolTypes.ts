@@ -9,9 +9,13 @@ import type { Question } from '../questions/question';
  */
 export type QuestionState = 'active' | 'flagged' | 'removed';
 
-export type StoredQuestion = Question & { id: string; state?: QuestionState };
+/** A verifier's verdict stored with a model-written question (issue 17 §1). */
+export type StoredVerification = { verdict: string; answers: number[]; model: string; tokensIn: number; tokensOut: number };
+
+export type StoredQuestion = Question & { id: string; state?: QuestionState; verification?: StoredVerification };
 
 export type PoolItem = Question & {
+  verification?: StoredVerification;
   requestKey: string;
   createdAt: string;
   state?: QuestionState;

@@ -1,5 +1,6 @@
 import { detectAll } from 'tinyld';
 import { normalizeQuestionText, questionIdOf, questionSchema, type Question } from '../questions/question';
+import { FLAW_REASONS, itemFlawOf, PoolLeanings, shuffleChoices } from './itemFlaws';
 import { NearDuplicateIndex, type Comparable } from './nearDuplicates';
 import type { StoredQuestion } from './poolStore';
 
@@ -12,6 +13,7 @@ export const REJECTION_REASONS = [
   'wrong-language',
   'duplicate',
   'near-duplicate',
+  ...FLAW_REASONS,
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export type RejectionCounts = Partial<Record<RejectionReason, number>>;
@@ -66,6 +68,8 @@ export type ScreenInput = {
   pool: readonly (Comparable & { id: string })[];
   /** At most this many are accepted; the rest are left unjudged. */
   limit: number;
+  /** The pool's question type: the flaw linter judges leanings (longest keys, true/false balance) by it. */
+  type?: 'mcq' | 'true_false';
 };
 
 export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCounts; rejectedIds: string[] };
@@ -81,6 +85,9 @@ export function screenCandidates(input: ScreenInput): ScreenResult {
     index.add(question);
     ids.add(question.id);
   }
+  const type = input.type ?? 'mcq';
+  const leanings = new PoolLeanings(type);
+  for (const question of input.pool) if (Array.isArray(question.choices)) leanings.add(question);
   const accepted: StoredQuestion[] = [];
   const rejected: RejectionCounts = {};
   const rejectedIds: string[] = [];
@@ -96,8 +103,17 @@ export function screenCandidates(input: ScreenInput): ScreenResult {
       reject(reason, candidate);
       continue;
     }
-    const question: Question = questionSchema.parse(candidate);
-    const id = questionIdOf(question.prompt);
+    const parsed: Question = questionSchema.parse(candidate);
+    const id = questionIdOf(parsed.prompt);
+    // A model's choice order carries its position bias: stored in an order fixed by the id instead.
+    const question = parsed.source === 'openai' ? shuffleChoices(parsed, id, type, leanings.keyPositionFor(id, parsed.choices.length)) : parsed;
+    // Without a pool type, two choices read as a true/false statement.
+    const itemType = input.type ?? (question.choices.length === 2 ? 'true_false' : 'mcq');
+    const flaw = itemFlawOf(question, input.lang, itemType) ?? (question.source === 'openai' ? leanings.leaningOf(question) : undefined);
+    if (flaw) {
+      reject(flaw, candidate);
+      continue;
+    }
     if (ids.has(id)) {
       reject('duplicate', candidate);
       continue;
@@ -108,6 +124,7 @@ export function screenCandidates(input: ScreenInput): ScreenResult {
     }
     ids.add(id);
     index.add(question);
+    leanings.add(question);
     accepted.push({ id, ...question });
   }
   return { accepted, rejected, rejectedIds };

@@ -108,7 +108,7 @@ describe('trendingThemes job', () => {
     expect(again.queued.every((q) => !q.created)).toBe(true);
 
     for (const { requestKey } of first.queued.filter((q) => q.subject === 'cinema' || q.subject === 'music')) {
-      expect((await waitForStatus(requestKey)).status).toBe('done');
+      expect((await waitForStatus(requestKey, ['done'])).status).toBe('done');
     }
     const rows = await testDb().query('SELECT pool_key, generated_count FROM generation_requests WHERE requested_by = $1 AND pool_key LIKE $2', [TRENDING_REQUESTER, 'en|us|medium|cinema|trending|mcq|%']);
     expect(rows.rows[0].generated_count).toBeGreaterThanOrEqual(12);

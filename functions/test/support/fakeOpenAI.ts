@@ -11,13 +11,27 @@ export async function injectFaults(theme: string, faults: Array<Record<string, u
   if (!response.ok) throw new Error(`fault injection failed: ${response.status}`);
 }
 
-export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[] }> {
+export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[]; verifications: number }> {
   const response = await fetch(`${controlUrl(base, 'calls')}?theme=${encodeURIComponent(theme)}`);
-  return (await response.json()) as { calls: number; repairs: number; counts: number[] };
+  return (await response.json()) as { calls: number; repairs: number; counts: number[]; verifications: number };
 }
 
 /** Makes `ratio` of a theme's questions repeat earlier ones (unless the request shows them as existing). */
 export async function setRepeat(theme: string, ratio: number, base = testStack().openaiUrl): Promise<void> {
   const response = await fetch(controlUrl(base, 'repeat'), { method: 'POST', body: JSON.stringify({ theme, ratio }) });
   if (!response.ok) throw new Error(`repeat setting failed: ${response.status}`);
+}
+
+export type FakeQuality = { wrongKey?: number; ambiguous?: number; positionBias?: number[]; longestKey?: number };
+
+/** Makes a theme's questions carry faults in these shares (wrong keys, ambiguity, position and length bias). */
+export async function setQuality(theme: string, quality: FakeQuality, base = testStack().openaiUrl): Promise<void> {
+  const response = await fetch(controlUrl(base, 'quality'), { method: 'POST', body: JSON.stringify({ theme, ...quality }) });
+  if (!response.ok) throw new Error(`quality setting failed: ${response.status}`);
+}
+
+/** What the fake wrote for a theme, with the truth: the defensible choices, the key it gave, the flaw. */
+export async function truthsOf(theme: string, base = testStack().openaiUrl): Promise<Array<{ prompt: string; correct: string[]; keyText: string; flaw: string }>> {
+  const response = await fetch(`${controlUrl(base, 'truths')}?theme=${encodeURIComponent(theme)}`);
+  return ((await response.json()) as { truths: Array<{ prompt: string; correct: string[]; keyText: string; flaw: string }> }).truths;
 }

@@ -35,8 +35,13 @@ export async function statusRequesters(requestKey: string): Promise<string[]> {
   return snapshot.docs.map((d) => d.id);
 }
 
-/** Resolves when generation_status/{requestKey} reaches one of `wanted`, via a listener. */
-export function waitForStatus(requestKey: string, wanted: string[] = ['done', 'failed'], timeoutMs = 60_000): Promise<StatusDoc & { seen: string[] }> {
+const FINAL = new Set(['done', 'failed', 'cancelled']);
+
+/**
+ * Resolves when generation_status/{requestKey} reaches one of `wanted`, via a listener; rejects at
+ * once on a final status not wanted. No default: a caller expecting "done" says so.
+ */
+export function waitForStatus(requestKey: string, wanted: string[], timeoutMs = 60_000): Promise<StatusDoc & { seen: string[] }> {
   return new Promise((resolve, reject) => {
     const seen: string[] = [];
     const timer = setTimeout(() => {
@@ -54,6 +59,10 @@ export function waitForStatus(requestKey: string, wanted: string[] = ['done', 'f
           clearTimeout(timer);
           unsubscribe();
           resolve({ ...data, seen });
+        } else if (FINAL.has(data.status)) {
+          clearTimeout(timer);
+          unsubscribe();
+          reject(new Error(`status of ${requestKey} ended ${data.status} (${data.error ?? 'no error'}); wanted ${wanted.join('|')}`));
         }
       }, reject);
   });

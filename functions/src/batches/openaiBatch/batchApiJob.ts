@@ -137,14 +137,14 @@ async function applyJob(deps: BatchApiDeps, job: Pick<BatchJobRow, 'job_id' | 'o
       const inPool = new Set(pool.map((q) => q.id));
       const kept = (previous?.questions ?? []).filter((q) => !inPool.has(q.id));
       const wanted = request.target_count - pool.length - kept.length;
-      const screened = screenCandidates({ lang: params.lang, candidates, pool: [...pool, ...kept], limit: Math.max(0, wanted) });
-      const questions = [...kept, ...screened.accepted];
+      const screened = screenCandidates({ lang: params.lang, type: params.type, candidates, pool: [...pool, ...kept], limit: Math.max(0, wanted) });
       const rejected: RejectionCounts = addCounts(previous?.rejected ?? {}, screened.rejected);
       result = {
-        generator: 'openai', model, generatedAt: new Date().toISOString(), questions, exhausted: false,
-        // Complete only if the batch brought enough: otherwise the sync run tops it up.
-        complete: pool.length + questions.length >= request.target_count,
+        generator: 'openai', model, generatedAt: new Date().toISOString(), questions: kept, exhausted: false,
+        // Never complete here: the sync run verifies these (or stores them, with no verifier) and tops up.
+        complete: false,
         rejected,
+        unverified: [...(previous?.unverified ?? []), ...screened.accepted],
       };
     }
     const enqueueCount = await releaseHeldRequest(deps.db, { jobId: job.job_id, requestKey: request.request_key, result, usage });

@@ -69,7 +69,7 @@ function retryAfterSeconds(headers: Headers | undefined): number | undefined {
 }
 
 /** Sorts SDK errors into retry-later and give-up. */
-function classify(error: unknown): Error {
+export function classifyModelError(error: unknown): Error {
   if (error instanceof APIConnectionError) return new ModelUnavailableError(`model unreachable: ${error.message}`);
   if (error instanceof APIError) {
     const status = error.status ?? 0;
@@ -120,7 +120,7 @@ export class OpenAIGenerator implements QuestionGenerator {
         cachedTokensIn: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       };
     } catch (error) {
-      throw billedUsageOf(error) ? error : classify(error);
+      throw billedUsageOf(error) ? error : classifyModelError(error);
     }
   }
 
