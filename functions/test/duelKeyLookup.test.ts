@@ -54,8 +54,18 @@ test('a live duel\'s questions are neither dealt nor checked by practice until t
   const { gameId, joinCode } = await alice.client.createGame({ pool, questionCount: 2, mode: 'duel', timeLimitSeconds: 60 });
   await bob.client.joinGame({ code: joinCode! });
   await alice.client.startGame(gameId);
-  const shown = await alice.client.nextQuestion(gameId);
-  if (shown.done) throw new Error('no question shown');
+  const next = await alice.client.nextQuestion(gameId);
+  if (next.done) throw new Error('no question shown');
+  // The player sees a per-game handle, never the pool's question id.
+  expect(next.handle).toBe(`${gameId}.${next.q}`);
+  expect(JSON.stringify(next)).not.toMatch(/[0-9a-f]{32}/);
+  const serverState = (await testFirestore().collection('game_states').doc(gameId).get()).get('state') as { questions: Array<{ q: number; questionId: string }> };
+  // What a player with a harvested id list would need; the test reads it server-side.
+  const shown = { questionId: serverState.questions.find((question) => question.q === next.q)!.questionId };
+  // The handle opens nothing outside the game.
+  for (const someone of [alice, bob]) {
+    expect(await code(someone.client.checkAnswers({ pool, answers: [{ questionId: next.handle, choice: 0 }] }))).toBe('functions/invalid-argument');
+  }
 
   for (const someone of [alice, bob]) {
     // The whole pool asked for in practice: the duel's two questions are not among the four.

@@ -40,7 +40,8 @@ test('one player × 60 solo games picking the same wrong choice counts once and 
     await attacker.startGame(gameId);
     const shown = await attacker.nextQuestion(gameId);
     if (shown.done) throw new Error('no question shown');
-    questionId = shown.questionId;
+    // The handle names no pool question: the pool's id is read on the server side.
+    questionId = ((await testFirestore().collection('game_states').doc(gameId).get()).get('state') as { questions: Array<{ questionId: string }> }).questions[0]!.questionId;
     // The first game teaches the key; every later game picks the same wrong choice.
     const answer = await attacker.submitAnswer({ gameId, q: shown.q, choice: wrong < 0 ? 0 : wrong });
     if (wrong < 0) wrong = (answer.answerIndex + 1) % shown.choices.length;

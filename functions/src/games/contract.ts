@@ -26,7 +26,7 @@ export const nextQuestionOutput = z.discriminatedUnion('done', [
   z.object({
     done: z.literal(false),
     q: z.int(),
-    questionId: z.string(),
+    handle: z.string().describe('this question in this game (<gameId>.<q>); it names no pool question, so nothing outside the game resolves it'),
     prompt: z.string(),
     choices: z.array(z.string()).max(MAX_CHOICES),
     difficulty: z.string(),

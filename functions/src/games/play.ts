@@ -158,7 +158,7 @@ export async function nextQuestion(deps: GameDeps, uid: string, input: unknown):
   const question = state.questions[shown]!;
   const shownAt = question.shownTo[uid]!;
   return {
-    done: false, q: question.q, questionId: question.questionId, prompt: question.content!.prompt, choices: question.content!.choices,
+    done: false, q: question.q, handle: `${gameId}.${question.q}`, prompt: question.content!.prompt, choices: question.content!.choices,
     difficulty: question.content!.difficulty, shownAt, deadline: shownAt + state.game!.timeLimitMs,
     questionsLeft: state.questions.filter((item) => item.shownTo[uid] === undefined).length,
   };

@@ -11,7 +11,7 @@ import { type GenerationRequest, generationRequestSchema, poolKeyOf, requestKeyO
 import { nextUtcMidnight, type Quotas } from './quotas';
 import { claimEnqueue } from './queries/claimEnqueue';
 import { releaseEnqueue } from './queries/releaseEnqueue';
-import { reopenGenerationRequest } from './queries/reopenGenerationRequest';
+import { reopenForUser } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { type ChargeRefusal, readKnownRequest, upsertGenerationRequest } from './queries/upsertGenerationRequest';
 import { markRequesterMirrored } from './queries/markRequesterMirrored';
@@ -146,7 +146,7 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     : undefined;
   // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
   const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
-  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row);
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row, uid, paid);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;
   if (status.status === 'rejected') throw status.reason;
@@ -169,15 +169,18 @@ async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: n
  * Rare paths: a pending request whose enqueue failed is queued by the next caller; a failed or
  * cancelled one is reopened (after its cooldown), its status mirrored before the enqueue.
  */
-async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }): Promise<GenerationStatus> {
+async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }, uid: string, paid: boolean): Promise<GenerationStatus> {
   if (row.status === 'pending' && row.enqueuedAt === null) {
     const enqueueCount = await claimEnqueue(deps.db, requestKey);
     if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
     return row.status;
   }
   if (row.status === 'failed' || row.status === 'cancelled') {
-    const enqueueCount = await reopenGenerationRequest(deps.db, requestKey, deps.failedCooldownSeconds);
-    if (enqueueCount === undefined) return row.status;
+    // Reopening is new work: charged and reserved for this caller like any new request.
+    const reopened = await reopenForUser(deps.db, { requestKey, cooldownSeconds: deps.failedCooldownSeconds, uid, quotas: deps.quotas, paid });
+    if (reopened === undefined) return row.status;
+    if ('refused' in reopened) throw overQuotaError(deps, reopened.refused);
+    const { enqueueCount } = reopened;
     await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
     await enqueueOwned(deps, requestKey, enqueueCount);
     return 'pending';

@@ -5,11 +5,12 @@ import type { Queryable } from '../shared/postgres';
 import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
 import type { QuestionGenerator } from '../questions/generator';
-import { ModelRateLimitedError } from '../questions/openai/modelErrors';
+import { billedUsageOf, ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
 import { toVerifiable, type QuestionVerifier, type Verification } from '../questions/openai/verifier';
 import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
+import { chargeModelUsage } from './queries/chargeModelUsage';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';
 import { deferGenerationRequest } from './queries/deferGenerationRequest';
@@ -98,7 +99,10 @@ async function produceResult(
   const excludeIds = new Set([...inPool, ...result.questions.map((q) => q.id)]);
 
   const store = async (tokens: { tokensIn: number; tokensOut: number; cachedTokensIn?: number }) => {
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: tokens.tokensIn, tokensOut: tokens.tokensOut, cachedTokensIn: tokens.cachedTokensIn ?? 0 } }))) {
+    const spent = { tokensIn: tokens.tokensIn, tokensOut: tokens.tokensOut, cachedTokensIn: tokens.cachedTokensIn ?? 0 };
+    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: spent }))) {
+      // The lease went elsewhere while the model worked: its output is dropped, its bill is not.
+      await chargeModelUsage(deps.db, row.request_key, spent);
       throw new LeaseLostError();
     }
   };
@@ -152,13 +156,27 @@ async function produceResult(
         throw new DeferredError(nextUtcMidnight(), `global daily token budget (${deps.globalDailyTokenBudget}) spent`);
       }
     }
-    const batch = await generator.generate({
-      params,
-      count: Math.min(wanted(), generator.maxPerCall),
-      excludeIds,
-      existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
-      deadline: leaseEndsAt - LEASE_SAFETY_MS,
-    });
+    let batch: Awaited<ReturnType<QuestionGenerator['generate']>>;
+    try {
+      batch = await generator.generate({
+        params,
+        count: Math.min(wanted(), generator.maxPerCall),
+        excludeIds,
+        existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
+        deadline: leaseEndsAt - LEASE_SAFETY_MS,
+      });
+    } catch (error) {
+      // Calls that end in an error were billed too: charge them before the failure is recorded.
+      const billed = billedUsageOf(error);
+      if (billed) {
+        usage.modelCalls += billed.modelCalls;
+        usage.tokensIn += billed.tokensIn;
+        usage.tokensOut += billed.tokensOut;
+        usage.cachedTokensIn += billed.cachedTokensIn;
+        await chargeModelUsage(deps.db, row.request_key, billed);
+      }
+      throw error;
+    }
     usage.modelCalls += batch.modelCalls;
     // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
     await faultPoint('generation.afterModelCall');

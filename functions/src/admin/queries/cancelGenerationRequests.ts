@@ -1,11 +1,13 @@
 import type { Queryable } from '../../shared/postgres';
 
-export const CANCELLED_PREFIX = 'cancelled by an admin';
+import { CANCELLED_BY_ADMIN } from '../../generation/queries/reopenGenerationRequest';
+
+// Users' identical requests never reopen what this cancels (generation/queries/reopenGenerationRequest.ts).
+export const CANCELLED_PREFIX = CANCELLED_BY_ADMIN;
 
 /**
  * Pending and running requests become failed with a "cancelled" error: a running attempt loses its
- * lease, so its completion (and any later attempt) is refused. An admin retry
- * (or an identical request after the cooldown) reopens them.
+ * lease, so its completion (and any later attempt) is refused. Only an admin retry reopens them.
  */
 export async function cancelGenerationRequests(db: Queryable, requestKeys: string[], by: string): Promise<string[]> {
   const { rows } = await db.query<{ request_key: string }>(

@@ -29,3 +29,18 @@ export class ModelOutputInvalidError extends PermanentGenerationError {
 export class ModelRequestRejectedError extends PermanentGenerationError {
   override readonly name: string = 'ModelRequestRejectedError';
 }
+
+/** Tokens the provider billed for calls of a generate() that then failed: charged all the same. */
+export type BilledUsage = { modelCalls: number; tokensIn: number; tokensOut: number; cachedTokensIn: number };
+
+const BILLED = Symbol('billed usage');
+
+/** Attaches what was billed before (and by) the failing call to the error it ends with. */
+export function withBilledUsage<E extends Error>(error: E, usage: BilledUsage): E {
+  (error as E & { [BILLED]?: BilledUsage })[BILLED] = usage;
+  return error;
+}
+
+export function billedUsageOf(error: unknown): BilledUsage | undefined {
+  return error instanceof Error ? (error as Error & { [BILLED]?: BilledUsage })[BILLED] : undefined;
+}

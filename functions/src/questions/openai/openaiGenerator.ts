@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionError, APIError } from 'openai';
 import type { PoolParams } from '../poolParams';
 import type { GenerateInput, GeneratedBatch, QuestionGenerator, Support } from '../generator';
 import type { Question } from '../question';
-import { ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError } from './modelErrors';
+import { billedUsageOf, type BilledUsage, ModelOutputInvalidError, ModelRateLimitedError, ModelRefusalError, ModelRequestRejectedError, ModelUnavailableError, withBilledUsage } from './modelErrors';
 import { modelOutputSchema, responseFormatFor } from './modelOutput';
 import { existingPrompt, repairPrompt, SYSTEM_PROMPT, userPrompt } from './prompt';
 import { tracedOperation } from '../../shared/roundTrips';
@@ -107,9 +107,11 @@ export class OpenAIGenerator implements QuestionGenerator {
         { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) },
       ));
       const choice = completion.choices[0];
-      if (!choice) throw new ModelUnavailableError('model returned no choices');
-      if (choice.message.refusal) throw new ModelRefusalError(`model refused: ${choice.message.refusal}`);
-      if (choice.finish_reason === 'content_filter') throw new ModelRefusalError('model output was blocked by its content filter');
+      // A refused or empty answer is billed like any other: its usage travels with the error.
+      const billed = { modelCalls: 1, tokensIn: completion.usage?.prompt_tokens ?? 0, tokensOut: completion.usage?.completion_tokens ?? 0, cachedTokensIn: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0 };
+      if (!choice) throw withBilledUsage(new ModelUnavailableError('model returned no choices'), billed);
+      if (choice.message.refusal) throw withBilledUsage(new ModelRefusalError(`model refused: ${choice.message.refusal}`), billed);
+      if (choice.finish_reason === 'content_filter') throw withBilledUsage(new ModelRefusalError('model output was blocked by its content filter'), billed);
       return {
         content: choice.message.content ?? '',
         finishReason: choice.finish_reason,
@@ -118,11 +120,25 @@ export class OpenAIGenerator implements QuestionGenerator {
         cachedTokensIn: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       };
     } catch (error) {
-      throw classifyModelError(error);
+      throw billedUsageOf(error) ? error : classifyModelError(error);
     }
   }
 
-  async generate({ params, count, deadline, existingPrompts }: GenerateInput): Promise<GeneratedBatch> {
+  /** Every call's usage is owed whatever the outcome: a failure carries the whole generate()'s usage. */
+  async generate(input: GenerateInput): Promise<GeneratedBatch> {
+    const spent: BilledUsage = { modelCalls: 0, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 };
+    try {
+      return await this.generateCounting(input, spent);
+    } catch (error) {
+      const failing = billedUsageOf(error);
+      const total = failing
+        ? { modelCalls: spent.modelCalls + failing.modelCalls, tokensIn: spent.tokensIn + failing.tokensIn, tokensOut: spent.tokensOut + failing.tokensOut, cachedTokensIn: spent.cachedTokensIn + failing.cachedTokensIn }
+        : spent;
+      throw withBilledUsage(error instanceof Error ? error : new Error(String(error)), total);
+    }
+  }
+
+  private async generateCounting({ params, count, deadline, existingPrompts }: GenerateInput, spent: BilledUsage): Promise<GeneratedBatch> {
     const timeLeft = () => (deadline ?? Date.now() + this.options.timeoutMs) - Date.now();
     let size = Math.min(count, this.options.questionsPerCall);
     let tokensIn = 0;
@@ -138,6 +154,7 @@ export class OpenAIGenerator implements QuestionGenerator {
       tokensIn += result.tokensIn;
       tokensOut += result.tokensOut;
       cachedTokensIn += result.cachedTokensIn;
+      Object.assign(spent, { modelCalls: calls, tokensIn, tokensOut, cachedTokensIn });
       if (result.finishReason === 'length') {
         // Truncated output: the batch was too big for the token limit. Ask for fewer.
         if (size === 1) throw new ModelOutputInvalidError('model output truncated (finish_reason=length) even for one question');
