@@ -64,6 +64,10 @@ describe('Batch API mode (mode: "batch")', () => {
     // The writer's tokens at half price; the verifier's check of the output runs sync, at full price.
     const verified = (await testDb().query(`SELECT sum((result->'verification'->>'tokensIn')::int + (result->'verification'->>'tokensOut')::int)::int AS tokens FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)`, [created.batchId])).rows[0];
     expect(verified.tokens).toBeGreaterThan(0);
+    // Exactly: every writer token went through the Batch API (half price); the only full-price
+    // tokens of the batch are the verifier's.
+    const viaApi = (await testDb().query('SELECT (batch_api_tokens_in + batch_api_tokens_out)::int AS tokens FROM generation_batches WHERE batch_id = $1', [created.batchId])).rows[0];
+    expect(batch.tokensIn + batch.tokensOut - viaApi.tokens).toBe(verified.tokens);
     expect(batch.actualCostUsd).toBeGreaterThan(batch.syncCostUsd / 2);
     expect(batch.actualCostUsd).toBeLessThan(batch.syncCostUsd);
     const applied = (await testDb().query('SELECT status, downloads FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];

@@ -192,7 +192,7 @@ export const MODEL_PRICES = defineString('MODEL_PRICES', {
 });
 // Per-user rate limits (token buckets): calls per minute, which is also the burst a full bucket allows.
 export const RATE_DRAWS_PER_MINUTE = defineInt('RATE_DRAWS_PER_MINUTE', { default: 60, description: 'drawQuestions calls per user per minute.' });
-export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'checkAnswers calls per user per minute.' });
+export const RATE_ANSWERS_PER_MINUTE = defineInt('RATE_ANSWERS_PER_MINUTE', { default: 60, description: 'Answer keys checkAnswers may reveal per user per minute (each answer costs one; a call may run into debt that later calls wait out).' });
 export const RATE_DISCOVERY_PER_MINUTE = defineInt('RATE_DISCOVERY_PER_MINUTE', { default: 60, description: 'getDiscovery calls per user per minute.' });
 export const RATE_GAMES_PER_MINUTE = defineInt('RATE_GAMES_PER_MINUTE', { default: 6, description: 'createGame calls per user per minute (one account farming games to sway answer statistics).' });
 export const RATE_GAME_ANSWERS_PER_MINUTE = defineInt('RATE_GAME_ANSWERS_PER_MINUTE', { default: 60, description: 'submitAnswer calls per user per minute.' });

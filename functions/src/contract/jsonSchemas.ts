@@ -21,7 +21,12 @@ const drawQuestionsOutput = z.object({
   generating: z.object({ requestKey: z.string(), status: z.string() }).optional(),
   quotaResetsAt: z.string().optional(),
 });
-const checkAnswersOutput = z.object({ results: z.array(z.object({ questionId: z.string(), correct: z.boolean(), answerIndex: z.int(), explanation: z.string() })) });
+const checkAnswersOutput = z.object({
+  results: z.array(z.union([
+    z.object({ questionId: z.string(), correct: z.boolean(), answerIndex: z.int(), explanation: z.string() }),
+    z.object({ questionId: z.string(), alreadyAnswered: z.literal(true) }),
+  ])),
+});
 /** generation_status/{requestKey}, what the app listens to after requestGeneration. */
 const generationStatusDoc = z.object({
   status,

@@ -5,7 +5,7 @@ import { parseInput } from '../shared/validation';
 import { type AcceptDeps, acceptGenerationRequest } from '../generation/acceptGenerationRequest';
 import { poolKeyOf, poolParamsSchema } from '../questions/poolParams';
 import type { PoolCache } from '../pools/poolCache';
-import { drawnQuestionIds, drawUnseen } from '../pools/seenMemory';
+import { drawUnseen, recordAnswers } from '../pools/seenMemory';
 
 export const MAX_DRAW = 50;
 /** A short pool is topped up to this size (or the draw size, if larger). */
@@ -39,7 +39,10 @@ export type DrawResult = {
   quotaResetsAt?: string;
 };
 
-export type CheckedAnswer = { questionId: string; correct: boolean; answerIndex: number; explanation: string };
+/** The first answer to a dealt question learns its key; a second answer learns nothing. */
+export type CheckedAnswer =
+  | { questionId: string; correct: boolean; answerIndex: number; explanation: string }
+  | { questionId: string; alreadyAnswered: true };
 
 export type DrawDeps = AcceptDeps & { firestore: Firestore; poolCache: PoolCache };
 
@@ -81,17 +84,25 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown,
 }
 
 /**
- * The answers to questions this player was dealt, and only those: nobody reads a pool's answers
- * wholesale, and a player learns an answer only after answering (one memory read per call).
+ * The answer submission: the first answer to each question dealt to this player is recorded and
+ * judged (with the key and explanation); an answer to a question already answered since it was
+ * dealt learns nothing; a question not dealt to the player refuses the call. `admit` (the rate
+ * token, worth one per answer: the limit counts keys revealed, not calls) runs beside the memory
+ * read; the recording is the only write — one read and one write on the call's path.
  */
-export async function checkAnswers(deps: DrawDeps, uid: string, input: unknown): Promise<CheckedAnswer[]> {
+export async function checkAnswers(deps: DrawDeps, uid: string, input: unknown, admit?: (answers: number) => Promise<unknown>): Promise<CheckedAnswer[]> {
   const request = parseInput(checkAnswersSchema, input);
   const poolKey = poolKeyOf(request.pool);
-  const drawn = await drawnQuestionIds(deps.firestore, uid, poolKey);
-  const notDrawn = request.answers.filter((answer) => !drawn.has(answer.questionId)).map((answer) => answer.questionId);
-  if (notDrawn.length > 0) throw new NotFoundError(`Not drawn for you in this pool: ${notDrawn.join(', ')}`);
-  const questions = new Map((await deps.poolCache.questionsOf(poolKey, request.answers.map((answer) => answer.questionId))).map((q) => [q.id, q]));
-  return request.answers.map(({ questionId, choice }) => {
+  const ids = request.answers.map((answer) => answer.questionId);
+  const recorded = await recordAnswers(deps.firestore, uid, poolKey, ids, admit && (() => admit(new Set(ids).size)));
+  if (recorded.notDealt.length > 0) throw new NotFoundError(`Not drawn for you in this pool: ${recorded.notDealt.join(', ')}`);
+  const first = new Set(recorded.first);
+  const questions = new Map((await deps.poolCache.questionsOf(poolKey, recorded.first)).map((q) => [q.id, q]));
+  // Within one call the first answer to a question counts; a repeat in the same call is a second answer.
+  const judged = new Set<string>();
+  return request.answers.map(({ questionId, choice }): CheckedAnswer => {
+    if (!first.has(questionId) || judged.has(questionId)) return { questionId, alreadyAnswered: true };
+    judged.add(questionId);
     const question = questions.get(questionId);
     if (!question) throw new NotFoundError(`No question ${questionId} in this pool.`);
     return { questionId, correct: choice === question.answerIndex, answerIndex: question.answerIndex, explanation: question.explanation };

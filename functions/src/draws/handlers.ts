@@ -17,8 +17,7 @@ export const drawQuestions = onCall({ ...runtimeOptions('drawQuestions'), secret
 export const checkAnswers = onCall({ ...runtimeOptions('checkAnswers'), secrets: [DATABASE_URL], enforceAppCheck: appCheckEnforced() }, async (request) => {
   requireAppCheck(request.app, appCheckEnforced());
   const uid = requireUid(request.auth);
-  return withRoundTripReport(request.rawRequest, () => withHttpsErrors(async () => {
-    await rateLimiter().take(uid, 'answers');
-    return { results: await check(dependencies(), uid, request.data) };
-  }));
+  return withRoundTripReport(request.rawRequest, () => withHttpsErrors(async () => ({
+    results: await check(dependencies(), uid, request.data, (answers) => rateLimiter().take(uid, 'answers', answers)),
+  })));
 });

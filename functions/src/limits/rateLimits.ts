@@ -36,11 +36,12 @@ export class RateLimiter {
     return Math.max(1, this.config.perMinute[action] * (fresh ? this.config.freshFactor : 1));
   }
 
-  async take(uid: string, action: RateAction): Promise<void> {
+  /** `cost`: what the call is worth in the bucket's unit (e.g. the answer keys it may reveal). */
+  async take(uid: string, action: RateAction, cost = 1): Promise<void> {
     const perMinute = await this.allowance(uid, action);
     let result;
     try {
-      result = await takeRateToken(this.db, { subject: uid, action, capacity: perMinute, refillPerSecond: perMinute / 60 });
+      result = await takeRateToken(this.db, { subject: uid, action, capacity: perMinute, refillPerSecond: perMinute / 60, cost });
     } catch (error) {
       if (!isTransientInfrastructureError(error)) throw error;
       this.log({ event: 'rate_limit.unavailable', action, error: String(error) });

@@ -11,8 +11,11 @@ import { sha256Hex } from '../shared/hashing';
  */
 export const DRAW_MEMORY = 'draw_memory';
 
-/** `held`: questions of the player's unfinished games in this pool, never dealt or checked by practice until the game ends. */
-export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number; held?: string[] };
+/**
+ * `held`: questions of the player's unfinished games in this pool, never dealt or checked by practice until the game ends.
+ * `answered`: questions answered since they were last dealt — a second answer learns nothing.
+ */
+export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number; held?: string[]; answered?: string[] };
 
 export function drawMemoryId(uid: string, poolKey: string): string {
   return `${uid}_${sha256Hex(poolKey).slice(0, 24)}`;
@@ -63,21 +66,54 @@ export async function drawUnseen(
   return db.runTransaction(async (transaction) => {
     admitted ??= admit();
     const [snapshot] = await Promise.all([transaction.get(ref), admitted]);
-    const memory: Pick<DrawMemory, 'seen' | 'round' | 'held'> = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
+    const memory: Pick<DrawMemory, 'seen' | 'round' | 'held' | 'answered'> = (snapshot.data() as DrawMemory | undefined) ?? { seen: [], round: 1 };
     // A live game's questions stay out of practice: drawn and checked, they would give its keys away.
     const held = new Set(memory.held ?? []);
     const next = pickUnseen(held.size ? poolIds.filter((id) => !held.has(id)) : poolIds, memory, count);
-    transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, held: [...held], updatedAt: FieldValue.serverTimestamp() });
+    // A question dealt again may be answered again.
+    const dealt = new Set(next.picked);
+    const answered = (memory.answered ?? []).filter((id) => !dealt.has(id));
+    transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, held: [...held], answered, updatedAt: FieldValue.serverTimestamp() });
     return next.picked;
   });
 }
 
-/** Ids the player may ask answers for: drawn this round, or in the last draw (which may have started a round). */
-export async function drawnQuestionIds(db: Firestore, uid: string, poolKey: string): Promise<Set<string>> {
-  const snapshot = await db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey)).get();
-  const memory = snapshot.data() as DrawMemory | undefined;
+function answerable(memory: DrawMemory | undefined): Set<string> {
   const held = new Set(memory?.held ?? []);
   return new Set([...(memory?.seen ?? []), ...(memory?.lastDraw ?? [])].filter((id) => !held.has(id)));
+}
+
+export type RecordedAnswers = { notDealt: string[]; first: string[]; again: string[] };
+
+/**
+ * Records the player's answers to questions dealt to them: the first answer to a dealt question is
+ * recorded (and may learn its key), a later one is not. One transaction: the memory read beside
+ * `admit` (the caller's rate token), then one write — nothing is recorded unless admit resolves,
+ * and nothing at all when an answer names a question not dealt.
+ */
+export async function recordAnswers(
+  db: Firestore, uid: string, poolKey: string, questionIds: readonly string[],
+  admit: () => Promise<unknown> = async () => undefined,
+): Promise<RecordedAnswers> {
+  const ref = db.collection(DRAW_MEMORY).doc(drawMemoryId(uid, poolKey));
+  let admitted: Promise<unknown> | undefined;
+  return db.runTransaction(async (transaction) => {
+    admitted ??= admit();
+    const [snapshot] = await Promise.all([transaction.get(ref), admitted]);
+    const memory = snapshot.data() as DrawMemory | undefined;
+    const dealt = answerable(memory);
+    const answered = new Set(memory?.answered ?? []);
+    const outcome: RecordedAnswers = { notDealt: [], first: [], again: [] };
+    for (const id of new Set(questionIds)) {
+      if (!dealt.has(id)) outcome.notDealt.push(id);
+      else if (answered.has(id)) outcome.again.push(id);
+      else outcome.first.push(id);
+    }
+    if (outcome.notDealt.length === 0 && outcome.first.length > 0) {
+      transaction.set(ref, { answered: FieldValue.arrayUnion(...outcome.first), updatedAt: FieldValue.serverTimestamp() }, { merge: true });
+    }
+    return outcome;
+  });
 }
 
 /** Holds a game's questions for its players until the game ends (idempotent). */
