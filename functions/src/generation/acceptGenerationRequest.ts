@@ -14,7 +14,7 @@ import { releaseEnqueue } from './queries/releaseEnqueue';
 import { reopenForUser } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { type ChargeRefusal, readKnownRequest, upsertGenerationRequest } from './queries/upsertGenerationRequest';
-import { markRequesterMirrored } from './queries/markRequesterMirrored';
+import { markRequesterMirrored, releaseRequesterMirror } from './queries/markRequesterMirrored';
 import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
@@ -120,13 +120,28 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
     paid,
   });
   if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
-  await faultPoint('accept.afterUpsert');
-  // A known requester asking again: the statement was the whole call.
+  // A known requester asking again: the statement was the whole call. (One whose documents another
+  // call is still writing leaves them to it; only a confirmed one is remembered on the instance.)
   if (!row.newRequester && !row.repairRequester && !isStalled(row.status, row.enqueuedAt === null)) {
-    knownRequesters.set(knownKey, true);
+    await faultPoint('accept.afterUpsert');
+    if (row.knownMirrored) knownRequesters.set(knownKey, true);
     return { requestKey, poolKey, status: row.status, created: row.created };
   }
+  try {
+    await faultPoint('accept.afterUpsert');
+    return await finishAccept(deps, uid, { requestKey, poolKey, knownKey, targetCount: request.targetCount, paid }, row);
+  } catch (error) {
+    // This call held the requester's mirror lease: let an identical retry repair at once.
+    if (row.newRequester || row.repairRequester) await releaseRequesterMirror(deps.db, requestKey, uid).catch(() => undefined);
+    throw error;
+  }
+}
 
+async function finishAccept(
+  deps: AcceptDeps, uid: string,
+  { requestKey, poolKey, knownKey, targetCount, paid }: { requestKey: string; poolKey: string; knownKey: string; targetCount: number; paid: boolean },
+  row: Extract<Awaited<ReturnType<typeof upsertGenerationRequest>>, { outcome: 'accepted' }>,
+): Promise<AcceptedRequest> {
   // After the commit, the requester document and the enqueue go side by side (the mirror tolerates
   // the generator writing first). Both are idempotent and Postgres holds the truth, so whichever
   // fails, the call fails and an identical retry finishes the work; both are settled before the
@@ -135,7 +150,7 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   // failure here (a requester still unmarked) writes it again.
   const requesterWritten = row.newRequester || row.repairRequester
     ? (async () => {
-        const target = { requestKey, poolKey, targetCount: request.targetCount, uid };
+        const target = { requestKey, poolKey, targetCount, uid };
         if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
         else await mirrorRequester(deps.firestore, { ...target, created: row.created });
         await faultPoint('accept.afterRequesterMirror');

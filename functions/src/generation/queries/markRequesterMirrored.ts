@@ -7,3 +7,11 @@ export async function markRequesterMirrored(db: Queryable, requestKey: string, u
     [requestKey, uid],
   );
 }
+
+/** The call writing this requester's documents failed: the next call may repair at once. */
+export async function releaseRequesterMirror(db: Queryable, requestKey: string, uid: string): Promise<void> {
+  await db.query(
+    { name: 'generation-requester-mirror-release', text: 'UPDATE generation_requesters SET mirroring_until = NULL WHERE request_key = $1 AND uid = $2 AND NOT mirrored' },
+    [requestKey, uid],
+  );
+}

@@ -19,8 +19,10 @@ export type UpsertGenerationRequestResult =
       outcome: 'accepted';
       created: boolean;
       newRequester: boolean;
-      /** Recorded as a requester by an earlier call whose Firestore write never confirmed: write it again. */
+      /** Recorded as a requester by an earlier call whose Firestore write never confirmed (and whose lease lapsed): write it again. */
       repairRequester?: boolean;
+      /** A known requester whose documents Firestore confirmed (false while another call is still writing them). */
+      knownMirrored?: boolean;
       status: GenerationStatus;
       /** The creator owns the first enqueue; this is its counter value. */
       enqueueCount: number;
@@ -45,6 +47,12 @@ export type ChargeRefusal = 'requests' | 'user-tokens' | 'global-tokens' | 'in-f
 const SQL = `
 WITH known AS (
   SELECT mirrored FROM generation_requesters WHERE request_key = $1 AND uid = $6
+), repair AS (
+  -- An unmirrored requester whose writer's lease lapsed (or was released): this call repairs it.
+  UPDATE generation_requesters SET mirroring_until = now() + interval '30 seconds'
+   WHERE request_key = $1 AND uid = $6 AND NOT mirrored AND (mirroring_until IS NULL OR mirroring_until < now())
+     AND EXISTS (SELECT 1 FROM known WHERE NOT mirrored)
+  RETURNING 1
 ), existing AS (
   SELECT status, enqueue_count, enqueued_at, finished_at FROM generation_requests WHERE request_key = $1
 ), estimate AS (
@@ -64,8 +72,8 @@ WITH known AS (
   ON CONFLICT (request_key) DO NOTHING
   RETURNING status, enqueue_count, enqueued_at, finished_at
 ), requester AS (
-  INSERT INTO generation_requesters (request_key, uid)
-  SELECT $1, $6 WHERE NOT EXISTS (SELECT 1 FROM known) AND (EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM existing))
+  INSERT INTO generation_requesters (request_key, uid, mirroring_until)
+  SELECT $1, $6, now() + interval '30 seconds' WHERE NOT EXISTS (SELECT 1 FROM known) AND (EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM existing))
   ON CONFLICT DO NOTHING
   RETURNING 1
 )
@@ -74,7 +82,8 @@ SELECT (i.status IS NOT NULL) AS created,
        (SELECT outcome FROM charge) AS refused_by,
        CASE WHEN EXISTS (SELECT 1 FROM allowance) THEN (SELECT tokens FROM estimate) ELSE 0 END AS reserved,
        EXISTS (SELECT 1 FROM requester) AS new_requester,
-       coalesce((SELECT NOT mirrored FROM known), false) AS repair_requester,
+       EXISTS (SELECT 1 FROM repair) AS repair_requester,
+       coalesce((SELECT mirrored FROM known), false) AS known_mirrored,
        coalesce(i.status, e.status) AS status,
        coalesce(i.enqueue_count, e.enqueue_count) AS enqueue_count,
        CASE WHEN i.status IS NOT NULL THEN i.enqueued_at ELSE e.enqueued_at END AS enqueued_at,
@@ -91,6 +100,7 @@ type Row = {
   reserved: string;
   new_requester: boolean;
   repair_requester: boolean;
+  known_mirrored: boolean;
   status: GenerationStatus | null;
   enqueue_count: number | null;
   enqueued_at: Date | null;
@@ -103,7 +113,7 @@ const KNOWN_SQL = {
   name: 'generation-request-known-requester',
   text: `SELECT r.status, r.enqueued_at IS NULL AS unqueued
            FROM generation_requests r
-           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2
+           JOIN generation_requesters q ON q.request_key = r.request_key AND q.uid = $2 AND q.mirrored
           WHERE r.request_key = $1`,
 };
 
@@ -125,7 +135,7 @@ export async function upsertGenerationRequest(db: Queryable, input: UpsertGenera
   const row = rows[0]!;
   if (row.status !== null && row.enqueue_count !== null) {
     return {
-      outcome: 'accepted', created: row.created, newRequester: row.new_requester, repairRequester: row.repair_requester, status: row.status,
+      outcome: 'accepted', created: row.created, newRequester: row.new_requester, repairRequester: row.repair_requester, knownMirrored: row.known_mirrored, status: row.status,
       enqueueCount: row.enqueue_count, enqueuedAt: row.enqueued_at, finishedAt: row.finished_at,
     };
   }
