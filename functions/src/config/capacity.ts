@@ -56,6 +56,7 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   ingestGameEvents: 'game',
   generateQuestionPool: 'task',
   retryRequest: 'admin',
+  adminCharts: 'admin',
   generationStats: 'admin',
   discoveryStats: 'admin',
   refreshDiscoveryNow: 'admin',
