@@ -34,6 +34,9 @@ const stack = groups.every((group) => group.needsStack === false) ? undefined : 
     OPENAI_BASE_URL: openai.url,
     OPENAI_MODEL: 'fake-model',
     QUOTA_USER_DAILY_REQUESTS: 1_000_000,
+    // One bench account drives many paid requests at once (the spend limits are tested, not benched).
+    QUOTA_USER_DAILY_TOKENS: 1_000_000_000,
+    QUOTA_USER_PAID_IN_FLIGHT: 1_000_000,
     // The bench measures speed, not the per-user limits (bench/scale.bench.mjs measures those itself).
     RATE_DRAWS_PER_MINUTE: 1_000_000,
     RATE_ANSWERS_PER_MINUTE: 1_000_000,

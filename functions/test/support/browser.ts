@@ -42,8 +42,10 @@ export async function openConsole(hash = ''): Promise<Page> {
   const context = await (await launchBrowser()).newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (error) => process.stderr.write(`[console page error] ${error.message}\n`));
-  page.on('console', (message) => { if (message.type() === 'error') process.stderr.write(`[console error] ${message.text()}\n`); });
-  page.on('requestfailed', (request) => process.stderr.write(`[console request failed] ${request.url()} ${request.failure()?.errorText}\n`));
+  // The browser's own noise (a refused call a test provokes, a listener aborted as a page closes) goes
+  // to a log beside the screenshots, not into `npm test`'s output where it reads like a failure.
+  page.on('console', (message) => { if (message.type() === 'error') browserLog(`[console error] ${message.text()}`); });
+  page.on('requestfailed', (request) => browserLog(`[console request failed] ${request.url()} ${request.failure()?.errorText}`));
   await page.goto(`${testStack().urls.hosting}/${hash}`);
   return page;
 }
@@ -64,6 +66,11 @@ export async function viewReady(page: Page, view: string): Promise<void> {
 }
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
+const BROWSER_LOG = path.join(__dirname, '..', '..', 'test-artifacts', 'browser-console.log');
+function browserLog(line: string): void {
+  fs.mkdirSync(path.dirname(BROWSER_LOG), { recursive: true });
+  fs.appendFileSync(BROWSER_LOG, `${new Date().toISOString()} ${line}\n`);
+}
 /** The committed pictures of docs/operations.md: rewritten when the run sets UPDATE_SCREENSHOTS=1. */
 export const DOCS_SCREENSHOTS = path.join(__dirname, '..', '..', '..', 'docs', 'screenshots');
 
