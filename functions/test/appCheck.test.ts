@@ -49,7 +49,8 @@ const calls: Array<[string, unknown]> = [
   ['drawQuestions', { pool, count: 1 }],
   ['checkAnswers', { pool, answers: [{ questionId: 'a'.repeat(32), choice: 0 }] }],
   ['getDiscovery', { provider: 'tmdb', endpoint: 'trending' }],
-  ['createGame', { pool, questionCount: 3, mode: 'solo' }],
+  // A pool nothing draws from: drawQuestions above starts filling `pool`, which would let a game start.
+  ['createGame', { pool: { ...pool, theme: 'app check games' }, questionCount: 3, mode: 'solo' }],
   ['joinGame', { code: 'ABC123' }],
   ['startGame', { gameId: 'a'.repeat(20) }],
   ['nextQuestion', { gameId: 'a'.repeat(20) }],
