@@ -17,6 +17,10 @@ export const DRAW_MEMORY = 'draw_memory';
  */
 export type DrawMemory = { uid: string; poolKey: string; seen: string[]; lastDraw: string[]; round: number; held?: string[]; answered?: string[] };
 
+// One player's concurrent draws and answers contend on one document: the default five attempts
+// can run out under a burst of a dozen calls (seen by the callable fuzz test as 'unavailable').
+const MEMORY_TRANSACTION = { maxAttempts: 15 };
+
 export function drawMemoryId(uid: string, poolKey: string): string {
   return `${uid}_${sha256Hex(poolKey).slice(0, 24)}`;
 }
@@ -75,7 +79,7 @@ export async function drawUnseen(
     const answered = (memory.answered ?? []).filter((id) => !dealt.has(id));
     transaction.set(ref, { uid, poolKey, seen: next.seen, lastDraw: next.picked, round: next.round, held: [...held], answered, updatedAt: FieldValue.serverTimestamp() });
     return next.picked;
-  });
+  }, MEMORY_TRANSACTION);
 }
 
 function answerable(memory: DrawMemory | undefined): Set<string> {
@@ -113,7 +117,7 @@ export async function recordAnswers(
       transaction.set(ref, { answered: FieldValue.arrayUnion(...outcome.first), updatedAt: FieldValue.serverTimestamp() }, { merge: true });
     }
     return outcome;
-  });
+  }, MEMORY_TRANSACTION);
 }
 
 /** Holds a game's questions for its players until the game ends (idempotent). */
