@@ -5,7 +5,7 @@ import { FirebaseError } from 'firebase/app';
 import type { QuestionFactoryClient } from '../client';
 import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { drawMemoryId } from '../src/pools/seenMemory';
-import { appClient, closeAppClients } from './support/appClient';
+import { appClient, closeAppClients, untilGenerated } from './support/appClient';
 import { signUp } from './support/client';
 import { uniquePool } from './support/pools';
 import { closeTestClients, testFirestore } from './support/stack';
@@ -36,13 +36,7 @@ beforeAll(async () => {
   alice = await player('alice');
   bob = await player('bob');
   const accepted = await alice.client.requestGeneration({ pool, targetCount: 4 });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('pool not generated')), 150_000);
-    const stop = alice.client.onGenerationStatus(accepted.requestKey, (status) => {
-      if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
-      if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
-    }, reject);
-  });
+  await untilGenerated(alice.client, accepted.requestKey);
 }, 180_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { type GameState, replay } from '../src/games/engine';
 import { appendEvents, readLog } from '../src/games/gameLog';
 import { drawMemoryId } from '../src/pools/seenMemory';
 import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
-import { appClient, closeAppClients } from './support/appClient';
+import { appClient, closeAppClients, untilGenerated } from './support/appClient';
 import { callFunction, signUp } from './support/client';
 import { uniquePool } from './support/pools';
 import { closeTestClients, testFirestore } from './support/stack';
@@ -41,13 +41,7 @@ beforeAll(async () => {
   bob = await player('bob');
   // The pool is made the way the app makes one: request, then listen until it is done.
   const accepted = await alice.client.requestGeneration({ pool, targetCount: 12 });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('pool not generated')), 150_000);
-    const stop = alice.client.onGenerationStatus(accepted.requestKey, (status) => {
-      if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
-      if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
-    }, reject);
-  });
+  await untilGenerated(alice.client, accepted.requestKey);
   // Cold function workers on a loaded 2-core machine: generation alone has taken over a minute.
 }, 180_000);
 

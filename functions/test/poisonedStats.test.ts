@@ -3,7 +3,7 @@
 import type { QuestionFactoryClient } from '../client';
 import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { readQuestionStats } from '../src/games/questionStats';
-import { appClient, closeAppClients } from './support/appClient';
+import { appClient, closeAppClients, untilGenerated } from './support/appClient';
 import { signUp } from './support/client';
 import { uniquePool } from './support/pools';
 import { closeTestClients, testFirestore } from './support/stack';
@@ -18,13 +18,7 @@ beforeAll(async () => {
   attacker = (await appClient(email)).client;
   // A pool of one question: every game deals it.
   const accepted = await attacker.requestGeneration({ pool, targetCount: 1 });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('pool not generated')), 150_000);
-    const stop = attacker.onGenerationStatus(accepted.requestKey, (status) => {
-      if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
-      if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
-    }, reject);
-  });
+  await untilGenerated(attacker, accepted.requestKey);
 }, 180_000);
 
 afterAll(async () => {

@@ -28,3 +28,14 @@ export async function appClient(email: string, password = 'password-123'): Promi
 export async function closeAppClients(): Promise<void> {
   await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
 }
+
+/** Waits, as the app does, on the status listener until the request is done (rejects if it failed). */
+export function untilGenerated(client: QuestionFactoryClient, requestKey: string, timeoutMs = 150_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('pool not generated')), timeoutMs);
+    const stop = client.onGenerationStatus(requestKey, (status) => {
+      if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
+      if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
+    }, reject);
+  });
+}
