@@ -3,7 +3,7 @@ export { requestGeneration, generateQuestionPool, retryRequest, generationStats 
 export { sweepGenerationRequestsJob as sweepGenerationRequests } from './generation/handlers';
 export { drawQuestions, checkAnswers } from './draws/handlers';
 export { getDiscovery, discoveryFeed, discoveryStats, refreshDiscoveryNow, discoveryRefresh, discoveryRefreshExpired, discoveryPurge, trendingThemes } from './discovery/handlers';
-export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections } from './games/handlers';
+export { createGame, joinGame, startGame, nextQuestion, submitAnswer, rebuildGame, ingestGameEvents, checkGameProjections, sweepGameFollowUps } from './games/handlers';
 export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAIBatches } from './batches/handlers';
 export {
   adminOverview, adminCharts, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,

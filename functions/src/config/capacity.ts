@@ -93,6 +93,7 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   purgeOldRecords: 'scheduled',
   pollOpenAIBatches: 'scheduled',
   checkGameProjections: 'firestoreJob',
+  sweepGameFollowUps: 'firestoreJob',
   // discoveryRefresh-<id>: one per schedule row, matched by prefix in classOfFunction.
 };
 const GROUPED_SCHEDULED = ['discoveryRefresh-'];
