@@ -1,7 +1,7 @@
 import { detectAll } from 'tinyld';
 import { normalizeQuestionText, questionIdOf, questionSchema, type Question } from '../questions/question';
 import { FLAW_REASONS, itemFlawOf, PoolLeanings, shuffleChoices } from './itemFlaws';
-import { NearDuplicateIndex, type Comparable } from './nearDuplicates';
+import { NearDuplicateIndex, type Comparable, type PromptEmbeddings } from './nearDuplicates';
 import type { StoredQuestion } from './poolStore';
 
 export const REJECTION_REASONS = [
@@ -70,7 +70,15 @@ export type ScreenInput = {
   limit: number;
   /** The pool's question type: the flaw linter judges leanings (longest keys, true/false balance) by it. */
   type?: 'mcq' | 'true_false';
+  /** The embedding path: prompt embeddings of the pool and of every candidate (see `screenablePrompts`). */
+  embeddings?: PromptEmbeddings;
 };
+
+/** The prompts the screen may compare: the pool's, and those of candidates the gate does not turn away. */
+export function screenablePrompts(input: Pick<ScreenInput, 'lang' | 'candidates' | 'pool'>): string[] {
+  const candidates = input.candidates.filter((candidate) => rejectionOf(candidate, input.lang) === undefined).map((candidate) => (candidate as Question).prompt);
+  return [...input.pool.map((question) => question.prompt), ...candidates];
+}
 
 export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCounts; rejectedIds: string[] };
 
@@ -79,7 +87,7 @@ export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCoun
  * in order, up to `limit`, and how many were turned away for each reason.
  */
 export function screenCandidates(input: ScreenInput): ScreenResult {
-  const index = new NearDuplicateIndex(input.lang);
+  const index = new NearDuplicateIndex(input.lang, undefined, input.embeddings);
   const ids = new Set<string>();
   for (const question of input.pool) {
     index.add(question);
