@@ -11,9 +11,9 @@ export async function injectFaults(theme: string, faults: Array<Record<string, u
   if (!response.ok) throw new Error(`fault injection failed: ${response.status}`);
 }
 
-export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[]; verifications: number }> {
+export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[]; verifications: number; tokens: number }> {
   const response = await fetch(`${controlUrl(base, 'calls')}?theme=${encodeURIComponent(theme)}`);
-  return (await response.json()) as { calls: number; repairs: number; counts: number[]; verifications: number };
+  return (await response.json()) as { calls: number; repairs: number; counts: number[]; verifications: number; tokens: number };
 }
 
 /** Makes `ratio` of a theme's questions repeat earlier ones (unless the request shows them as existing). */
