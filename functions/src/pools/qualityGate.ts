@@ -143,3 +143,20 @@ export function addCounts(a: RejectionCounts, b: RejectionCounts): RejectionCoun
   for (const [reason, count] of Object.entries(b) as [RejectionReason, number][]) sum[reason] = (sum[reason] ?? 0) + count;
   return sum;
 }
+
+/**
+ * An admin's edit of a stored question, judged like a generated candidate: the same schema, gate and
+ * item linter, exact and near duplicates against the rest of the pool (`pool` without the question
+ * itself). Choices keep the admin's order and pool leanings are not judged: the edit is deliberate.
+ */
+export function rejectionOfEdit(input: { lang: string; type: 'mcq' | 'true_false'; question: Question; pool: readonly (Comparable & { id: string })[]; ownIds: readonly string[] }): RejectionReason | undefined {
+  const reason = rejectionOf(input.question, input.lang);
+  if (reason) return reason;
+  const flaw = itemFlawOf(input.question, input.lang, input.type);
+  if (flaw) return flaw;
+  const others = input.pool.filter((q) => !input.ownIds.includes(q.id));
+  if (others.some((q) => q.id === questionIdOf(input.question.prompt))) return 'duplicate';
+  const index = new NearDuplicateIndex(input.lang);
+  for (const question of others) index.add(question);
+  return index.hasNearDuplicate(input.question) ? 'near-duplicate' : undefined;
+}
