@@ -8,5 +8,6 @@ export { createBatch, startBatch, cancelBatch, getBatch, listBatches, pollOpenAI
 export {
   adminOverview, adminCharts, adminStatsRefresh, adminListRequests, adminGetRequest, adminRetryRequests, adminCancelRequests, adminListPools, adminListPoolQuestions,
   adminSetQuestionState, adminTopUpPool, adminQueueStatus, adminQueueControl, adminListDiscovery, adminGetDiscoveryEntry, adminListAudit,
+  adminListReview, adminReviewKeep, adminReviewFixKey, adminReviewEdit, adminReviewRemove,
 } from './admin/handlers';
 export { purgeOldRecordsJob as purgeOldRecords } from './retention/handlers';
