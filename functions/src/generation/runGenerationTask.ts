@@ -178,13 +178,21 @@ async function produceResult(
       throw error;
     }
     usage.modelCalls += batch.modelCalls;
-    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
-    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
-    // The quality gate and the near-duplicate filter judge candidates against the whole pool.
-    const screened = screenCandidates({ lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
+    // Between the answer and the store (which charges it in the same statement) nothing else waits
+    // on I/O. A failure here charges the tokens on their own (the store never ran, so never twice);
+    // only a process dying here loses them (docs/reliability.md).
+    let screened: ReturnType<typeof screenCandidates>;
+    try {
+      await faultPoint('generation.afterModelCall');
+      // The quality gate and the near-duplicate filter judge candidates against the whole pool.
+      screened = screenCandidates({ lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
+    } catch (error) {
+      await chargeModelUsage(deps.db, row.request_key, { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 }).catch(() => undefined);
+      throw error;
+    }
     if (verifying) result.unverified = screened.accepted;
     else result.questions.push(...screened.accepted);
     result.rejected = addCounts(result.rejected ?? {}, screened.rejected);
