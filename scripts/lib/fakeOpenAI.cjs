@@ -23,9 +23,14 @@
 // Verification calls (response_format json_schema named "quiz_verdicts", items in an ITEMS message) are
 // answered from that truth, right with POST /_control/verifier {accuracy} (1 by default); a wrong
 // verdict picks a wrong choice and misses defects. Faults for them queue under the theme "verify:<theme>".
+// Embeddings (issue 17 §6): POST /v1/embeddings answers as the API does (float or base64, `dimensions`,
+// usage.prompt_tokens) with vectors from a simulated semantic model (fakeEmbeddings.cjs: a concept
+// lexicon, not the labelled sets). Faults queue under the theme "embeddings:<model>";
+// GET /_control/embeddings?model= counts calls, inputs and tokens.
 'use strict';
 const http = require('node:http');
 const { createHash } = require('node:crypto');
+const fakeEmbeddings = require('./fakeEmbeddings.cjs');
 
 /** A stable number in [0, 1) for a string: the fake's choices are reproducible, not random. */
 function unit(text) {
@@ -93,6 +98,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const truths = new Map(); // normalized prompt -> { correct: [texts], keyText, theme, flaw, timeSensitive, unverifiable }
   let verifierAccuracy = 1;
   const verifyCalls = []; // { theme, items }
+  const embeddingCalls = []; // { model, inputs, tokens }
 
   /** The n-th question of a theme as the configured model writes it, and the truth behind it. */
   function writeQuestion(theme, data, words, n) {
@@ -384,6 +390,39 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       }
       await advanceBatch(entry);
       return json(200, entry.batch);
+    }
+    if (url.pathname === '/_control/embeddings') {
+      const model = url.searchParams.get('model');
+      const mine = embeddingCalls.filter((call) => model === null || call.model === model);
+      return json(200, { calls: mine.length, inputs: mine.reduce((n, c) => n + c.inputs, 0), tokens: mine.reduce((n, c) => n + c.tokens, 0) });
+    }
+    if (req.method === 'POST' && url.pathname.endsWith('/embeddings')) {
+      if (!/^Bearer .+/.test(req.headers.authorization ?? '')) {
+        return json(401, { error: { message: 'Missing API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+      }
+      const request = JSON.parse(body);
+      const fault = faults.get(`embeddings:${request.model}`)?.shift();
+      if (fault?.kind === 'status') {
+        const type = fault.status === 429 ? 'rate_limit_exceeded' : 'server_error';
+        return json(fault.status, { error: { message: `injected ${fault.status}`, type, code: type } }, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      }
+      if (fault?.kind === 'hang') {
+        await new Promise((resolve) => setTimeout(resolve, fault.ms ?? 600_000));
+        if (res.destroyed) return undefined;
+      }
+      const inputs = Array.isArray(request.input) ? request.input : [request.input];
+      if (inputs.length === 0 || inputs.length > 2048 || inputs.some((input) => typeof input !== 'string' || input.length === 0)) {
+        return json(400, { error: { message: 'input must be a non-empty string or an array of 1 to 2048 non-empty strings', type: 'invalid_request_error' } });
+      }
+      const dimensions = Number(request.dimensions ?? 1536);
+      const tokens = inputs.reduce((n, input) => n + fakeEmbeddings.tokensOf(input), 0);
+      embeddingCalls.push({ model: request.model, inputs: inputs.length, tokens });
+      const data = inputs.map((input, index) => {
+        const vector = fakeEmbeddings.embed(input, dimensions);
+        const embedding = request.encoding_format === 'base64' ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector);
+        return { object: 'embedding', index, embedding };
+      });
+      return json(200, { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
     }
     if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
       return json(404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });

@@ -72,6 +72,23 @@ export const VERIFY_HOLD_DISPUTED = defineBoolean('VERIFY_HOLD_DISPUTED', {
   description: 'Hold questions the verifier disputes for review (kept with the request) instead of rejecting them.',
 });
 
+/** Near-duplicate screening of model-written questions (issue 17 §6). */
+export const NEAR_DUPLICATE_METHOD = defineString('NEAR_DUPLICATE_METHOD', {
+  default: 'lexical',
+  description: 'How model-written candidates are compared with their pool: lexical (offline, free) or embeddings (adds paraphrases by embedding cosine; paid, needs OPENAI_API_KEY).',
+  input: { select: { options: [{ value: 'lexical' }, { value: 'embeddings' }] } },
+});
+
+export const EMBEDDING_MODEL = defineString('EMBEDDING_MODEL', {
+  default: 'text-embedding-3-small',
+  description: 'Embedding model of NEAR_DUPLICATE_METHOD=embeddings (same client and base URL as the writer).',
+});
+
+export const NEAR_DUPLICATE_COSINE_PERCENT = defineInt('NEAR_DUPLICATE_COSINE_PERCENT', {
+  default: 40,
+  description: 'Embedding cosine (in percent) at or above which two questions whose answers and names agree are one (tuned on the tuning set against the simulated model; re-tune for a real one).',
+});
+
 export const OPENAI_TIMEOUT_SECONDS = defineInt('OPENAI_TIMEOUT_SECONDS', {
   default: 120,
   description: 'Ceiling on one model call (always shortened to end inside the lease).',

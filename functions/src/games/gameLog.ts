@@ -9,11 +9,14 @@ import { projectionOf } from './projection';
 //   games/{gameId}/events/{seq}       the log, seq zero-padded so document order is log order
 //   games/{gameId}/event_ids/{hash}   one per event id: a retried event is found, never appended twice
 //   game_states/{gameId}              the folded engine state with keys and answers: server-only
-// All four move together in one transaction, so the projection is never ahead of or behind the log.
+//   game_follow_ups/{gameId}          written with GAME_ENDED: its follow-up is due (finishedGame.ts)
+// All move together in one transaction, so the projection is never ahead of or behind the log.
 
 export const GAMES = 'games';
 export const GAME_STATES = 'game_states';
 export const EVENTS = 'events';
+/** Server-only: a finished game whose statistics, history and draw memory are not all applied yet. */
+export const GAME_FOLLOW_UPS = 'game_follow_ups';
 const EVENT_IDS = 'event_ids';
 
 export type StoredEvent = GameEvent & { seq: number };
@@ -108,6 +111,7 @@ export async function appendEvents(
     }
     transaction.set(gameStateRef(db, gameId), plain({ state: next, seq: next.seq }));
     transaction.set(gameRef(db, gameId), plain(projectionOf(next)));
+    if (next.status === 'ended') transaction.set(db.collection(GAME_FOLLOW_UPS).doc(gameId), { gameId, endedAt: next.endedAt, createdAt: Date.now() });
     return { state: next, appended, duplicates };
   }).catch((error: unknown) => {
     if (error instanceof GameRuleError) throw new FailedPreconditionError(error.message, { rule: error.code, seq: error.seq });

@@ -36,3 +36,9 @@ export async function truthsOf(theme: string, base = testStack().openaiUrl): Pro
   const response = await fetch(`${controlUrl(base, 'truths')}?theme=${encodeURIComponent(theme)}`);
   return ((await response.json()) as { truths: Array<{ prompt: string; correct: string[]; keyText: string; flaw: string }> }).truths;
 }
+
+/** The fake's embeddings calls for a model: calls, inputs embedded, tokens billed. */
+export async function embeddingCalls(model: string, base = testStack().openaiUrl): Promise<{ calls: number; inputs: number; tokens: number }> {
+  const response = await fetch(`${controlUrl(base, 'embeddings')}?model=${encodeURIComponent(model)}`);
+  return (await response.json()) as { calls: number; inputs: number; tokens: number };
+}
