@@ -9,9 +9,11 @@
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
 // Batch API: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}/content, POST /v1/batches,
 // GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
-// FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines, ratio?}
-// applies to the next batch whose lines ask for that theme; GET /_control/batch-stats?theme= counts
-// batches, lines and output downloads.
+// FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines|
+// retrieve-error, ratio?} applies to the next batch whose lines ask for that theme (retrieve-error: GET
+// /v1/batches/{id} answers 500); GET /_control/batch-stats?theme= counts batches, lines, output
+// downloads and cancels. A cancel moves a running batch to 'cancelling', then 'cancelled' with the
+// output of the lines it finished (none: the fake works all lines at the end).
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
 // Realistic faults (issue 17): POST /_control/quality {theme, wrongKey, ambiguous, positionBias:[w…],
@@ -92,6 +94,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const batches = new Map(); // id -> { batch, theme, fault, createdMs, lines }
   const batchFaults = new Map(); // theme -> { kind: 'validation' | 'expired' | 'error-lines', ratio? }
   const downloads = new Map(); // theme -> file content downloads
+  const cancels = new Map(); // theme -> cancel calls that stopped a running batch
   const BATCH_STEP_MS = Number(process.env.FAKE_OPENAI_BATCH_STEP_MS ?? 150);
   let nextId = 1;
   const qualities = new Map(); // theme -> { wrongKey, ambiguous, positionBias, longestKey }
@@ -245,6 +248,11 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   async function advanceBatch(entry) {
     const { batch } = entry;
     if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return;
+    if (batch.status === 'cancelling') {
+      batch.status = 'cancelled';
+      batch.cancelled_at = Math.floor(Date.now() / 1000);
+      return;
+    }
     const steps = Math.floor((Date.now() - entry.createdMs) / BATCH_STEP_MS);
     if (steps < 1) return;
     if (entry.fault?.kind === 'validation') {
@@ -339,7 +347,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/batch-stats') {
       const theme = url.searchParams.get('theme');
       const mine = [...batches.values()].filter((b) => b.theme === theme);
-      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0) });
+      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0 });
     }
     if (url.pathname === '/v1/files' && req.method === 'POST') {
       const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
@@ -385,9 +393,13 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const entry = batches.get(batchRoute[1]);
       if (!entry) return json(404, { error: { message: 'no such batch', type: 'invalid_request_error' } });
       if (batchRoute[2] && req.method === 'POST') {
-        if (!['completed', 'failed', 'expired'].includes(entry.batch.status)) entry.batch.status = 'cancelled';
+        if (['validating', 'in_progress', 'finalizing'].includes(entry.batch.status)) {
+          entry.batch.status = 'cancelling';
+          cancels.set(entry.theme, (cancels.get(entry.theme) ?? 0) + 1);
+        }
         return json(200, entry.batch);
       }
+      if (entry.fault?.kind === 'retrieve-error') return json(500, { error: { message: 'injected retrieve failure', type: 'server_error' } });
       await advanceBatch(entry);
       return json(200, entry.batch);
     }

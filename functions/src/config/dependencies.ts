@@ -37,6 +37,7 @@ function buildBatchApi(): BatchApiConfig | undefined {
     client: new OpenAI({ apiKey, baseURL: params.OPENAI_BASE_URL.value() || undefined, maxRetries: 2, timeout: 120_000 }),
     model: params.OPENAI_MODEL.value(),
     questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
+    maxFailures: params.BATCH_API_MAX_FAILURES.value(),
   };
 }
 

@@ -203,6 +203,10 @@ export const BATCH_API_MIN_POOLS = defineInt('BATCH_API_MIN_POOLS', {
   default: 200,
   description: 'A batch created without a mode uses the OpenAI Batch API (half price, up to 24 h) from this many pools on, when a key is set.',
 });
+export const BATCH_API_MAX_FAILURES = defineInt('BATCH_API_MAX_FAILURES', {
+  default: 10,
+  description: 'An OpenAI Batch API job whose poller pass fails this many times in a row is given up: its OpenAI batch is cancelled and its requests are generated in sync mode (charged for what the job already paid).',
+});
 export const MODEL_PRICES = defineString('MODEL_PRICES', {
   default: '{"gpt-4o-mini":{"input":0.15,"cachedInput":0.075,"output":0.6},"gpt-4o":{"input":2.5,"cachedInput":1.25,"output":10},"default":{"input":0.15,"cachedInput":0.075,"output":0.6}}',
   description: 'JSON price table, USD per million tokens per model: {"model":{"input","cachedInput","output"}}; "default" prices any other model. The Batch API bills half of it.',
