@@ -183,11 +183,19 @@ async function produceResult(
       throw error;
     }
     usage.modelCalls += batch.modelCalls;
-    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
-    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
+    // Between the answer and the store (which charges it in the same statement) only screening runs
+    // (with near-duplicate embeddings on, one embeddings call, whose failure charges the batch too).
+    // A failure at this point charges the tokens on their own (the store never ran, so never twice);
+    // only a process dying before the store loses them (docs/reliability.md).
+    try {
+      await faultPoint('generation.afterModelCall');
+    } catch (error) {
+      await chargeModelUsage(deps.db, row.request_key, { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 }).catch(() => undefined);
+      throw error;
+    }
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
     const screenInput = { lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() };
     let embeddingTokens = 0;
