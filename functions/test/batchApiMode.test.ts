@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import { pollBatchApiJobs } from '../src/batches/openaiBatch/batchApiJob';
+import { pollBatchApiJobs, type BatchApiConfig } from '../src/batches/openaiBatch/batchApiJob';
+import type { BatchDeps } from '../src/batches/createBatch';
+import { startBatch } from '../src/batches/startBatch';
+import { firebaseGenerationTaskQueue } from '../src/generation/taskQueue';
+import { FactsGenerator } from '../src/questions/facts/factsGenerator';
+import { OpenAIGenerator } from '../src/questions/openai/openaiGenerator';
 import { callOrThrow, signIn, triggerScheduled, type SignedIn } from './support/client';
 import { modelCalls } from './support/fakeOpenAI';
 import { poolItemSnapshots, uniquePool } from './support/pools';
@@ -19,15 +24,51 @@ const controlUrl = (path: string) => `${testStack().openaiUrl.replace(/\/v1$/, '
 async function batchFault(theme: string, fault: Record<string, unknown>) {
   await fetch(controlUrl('batch-fault'), { method: 'POST', body: JSON.stringify({ theme, ...fault }) });
 }
-async function batchStats(theme: string): Promise<{ batches: number; downloads: number; lines: number }> {
-  return (await (await fetch(`${controlUrl('batch-stats')}?theme=${encodeURIComponent(theme)}`)).json()) as { batches: number; downloads: number; lines: number };
+type Stats = { batches: number; downloads: number; lines: number; cancels: number };
+async function batchStats(theme: string): Promise<Stats> {
+  return (await (await fetch(`${controlUrl('batch-stats')}?theme=${encodeURIComponent(theme)}`)).json()) as Stats;
+}
+
+/** The batch's OpenAI jobs and their lines, as Postgres holds them. */
+async function jobsOf(batchId: string) {
+  return (await testDb().query(
+    `SELECT j.job_id, j.status, j.downloads, j.downloaded_at, j.failures,
+            (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id) AS lines,
+            (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id AND l.outcome IS NOT NULL) AS stored
+       FROM openai_batch_jobs j WHERE j.batch_id = $1 ORDER BY j.created_at`,
+    [batchId],
+  )).rows as Array<{ job_id: string; status: string; downloads: number; downloaded_at: Date | null; failures: number; lines: number; stored: number }>;
+}
+
+async function heldCount(batchId: string): Promise<number> {
+  return (await testDb().query('SELECT count(*)::int AS n FROM generation_requests WHERE held_by_job IN (SELECT job_id FROM openai_batch_jobs WHERE batch_id = $1)', [batchId])).rows[0].n;
+}
+
+function batchApiConfig(overrides: Partial<BatchApiConfig> = {}): BatchApiConfig {
+  return { client: new OpenAI({ apiKey: 'test-key', baseURL: testStack().openaiUrl, maxRetries: 0 }), model: 'fake-model', questionsPerCall: 10, ...overrides };
+}
+
+/** The domain's dependencies as the deployed functions build them, with this test's Batch API limits. */
+function batchDeps(batchApi: BatchApiConfig): BatchDeps {
+  return {
+    db: testDb(),
+    firestore: testFirestore(),
+    pricing: { prices: {}, model: 'fake-model' },
+    queue: firebaseGenerationTaskQueue('generateQuestionPool', testStack().region),
+    generators: [new FactsGenerator(), new OpenAIGenerator({ apiKey: 'test-key', baseURL: testStack().openaiUrl, model: 'fake-model', questionsPerCall: 10, timeoutMs: 5_000 })],
+    maxAttempts: 3,
+    failedCooldownSeconds: 3600,
+    quotas: { userDailyRequests: 1000, userDailyTokens: 1e9, globalDailyTokens: 1e12 },
+    batchApi,
+  };
 }
 
 /** Two model pools of one theme, 12 questions each: 10 per line, so two lines per pool. */
-async function startBatchMode(theme: string): Promise<Created> {
-  const plan = [{ pool: uniquePool({ subject: 'cinema', theme }), targetCount: 12 }, { pool: uniquePool({ subject: 'music', theme }), targetCount: 12 }];
+async function startBatchMode(theme: string, options: { pools?: number; start?: (batchId: string) => Promise<unknown> } = {}): Promise<Created> {
+  const subjects = ['cinema', 'music', 'tv', 'art', 'literature'] as const;
+  const plan = subjects.slice(0, options.pools ?? 2).map((subject) => ({ pool: uniquePool({ subject, theme }), targetCount: 12 }));
   const created = await callOrThrow<Created>('createBatch', { plan, mode: 'batch', dryRun: false }, admin);
-  await callOrThrow<Batch>('startBatch', { batchId: created.batchId }, admin);
+  await (options.start ?? ((batchId) => callOrThrow<Batch>('startBatch', { batchId }, admin)))(created.batchId);
   return created;
 }
 
@@ -52,14 +93,14 @@ describe('Batch API mode (mode: "batch")', () => {
     const theme = `bapi ok ${randomBytes(3).toString('hex')}`;
     const created = await startBatchMode(theme);
     expect(created.estimate.costUsd).toBeCloseTo(created.estimate.syncCostUsd / 2, 9);
-    const job = (await testDb().query('SELECT status, lines FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];
-    expect(Object.keys(job.lines)).toHaveLength(4);
+    const jobs = await jobsOf(created.batchId);
+    expect(jobs.map((j) => j.lines)).toEqual([4]);
     const batch = await pollUntilFinal(created.batchId);
     expect(batch).toMatchObject({ status: 'done', done: 2, failed: 0 });
     expect(batch.questionsWritten).toBe(24);
     expect(await poolSizes(created)).toEqual([12, 12]);
     expect((await modelCalls(theme)).calls).toBe(0);
-    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 1 });
+    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 1, cancels: 0 });
     expect(batch.tokensIn).toBeGreaterThan(0);
     // The writer's tokens at half price; the verifier's check of the output runs sync, at full price.
     const verified = (await testDb().query(`SELECT sum((result->'verification'->>'tokensIn')::int + (result->'verification'->>'tokensOut')::int)::int AS tokens FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)`, [created.batchId])).rows[0];
@@ -70,8 +111,9 @@ describe('Batch API mode (mode: "batch")', () => {
     expect(batch.tokensIn + batch.tokensOut - viaApi.tokens).toBe(verified.tokens);
     expect(batch.actualCostUsd).toBeGreaterThan(batch.syncCostUsd / 2);
     expect(batch.actualCostUsd).toBeLessThan(batch.syncCostUsd);
-    const applied = (await testDb().query('SELECT status, downloads FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];
-    expect(applied).toEqual({ status: 'applied', downloads: 1 });
+    // Streamed into one row per line (no job-sized value anywhere), downloaded once, nothing held.
+    expect((await jobsOf(created.batchId)).map((j) => [j.status, j.downloads, j.lines, j.stored])).toEqual([['applied', 1, 4, 4]]);
+    expect(await heldCount(created.batchId)).toBe(0);
   });
 
   test('some error lines: what they should have brought is generated in sync mode', async () => {
@@ -99,8 +141,7 @@ describe('Batch API mode (mode: "batch")', () => {
       expect(await poolSizes(created)).toEqual([12, 12]);
       expect((await modelCalls(theme)).calls).toBe(4);
       expect(batch.actualCostUsd).toBeCloseTo(batch.syncCostUsd, 6);
-      const job = (await testDb().query('SELECT status, downloads FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];
-      expect(job.status).toBe('applied');
+      expect((await jobsOf(created.batchId)).map((j) => j.status)).toEqual(['applied']);
     }
   });
 
@@ -118,11 +159,10 @@ describe('Batch API mode (mode: "batch")', () => {
     };
     for (let i = 0; i < 20; i++) {
       await pollBatchApiJobs(deps);
-      const job = (await testDb().query('SELECT downloaded_at FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];
-      if (job.downloaded_at) break;
+      if ((await jobsOf(created.batchId))[0]!.downloaded_at) break;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    const job = (await testDb().query('SELECT status, downloads, downloaded_at FROM openai_batch_jobs WHERE job_id = $1', [created.batchId])).rows[0];
+    const job = (await jobsOf(created.batchId))[0]!;
     expect(job.downloaded_at).not.toBeNull();
     expect(job.status).not.toBe('applied');
     expect((await batchStats(theme)).downloads).toBe(1);
@@ -140,5 +180,67 @@ describe('Batch API mode (mode: "batch")', () => {
     expect(batch).toMatchObject({ status: 'done', done: 2, questionsWritten: 24 });
     expect((await batchStats(theme)).downloads).toBe(1);
     expect((await modelCalls(theme)).calls).toBe(0);
+  });
+
+  test("a batch past OpenAI's per-batch limits is split into several OpenAI batches, each applied", async () => {
+    const theme = `bapi split ${randomBytes(3).toString('hex')}`;
+    // Five pools of two lines each, at most four lines per OpenAI batch: three jobs (4, 4, 2 lines).
+    const created = await startBatchMode(theme, { pools: 5, start: (batchId) => startBatch(batchDeps(batchApiConfig({ maxLinesPerJob: 4 })), { batchId }) });
+    expect((await jobsOf(created.batchId)).map((j) => j.lines)).toEqual([4, 4, 2]);
+    const batch = await pollUntilFinal(created.batchId);
+    expect(batch).toMatchObject({ status: 'done', done: 5, failed: 0, questionsWritten: 60 });
+    expect(await batchStats(theme)).toEqual({ batches: 3, lines: 10, downloads: 3, cancels: 0 });
+    expect((await modelCalls(theme)).calls).toBe(0);
+    expect((await jobsOf(created.batchId)).map((j) => [j.status, j.stored])).toEqual([['applied', 4], ['applied', 4], ['applied', 2]]);
+    // The input byte limit splits the same way: a limit below two pools' lines puts each pool alone.
+    const bytesTheme = `bapi bytes ${randomBytes(3).toString('hex')}`;
+    const byBytes = await startBatchMode(bytesTheme, { pools: 3, start: (batchId) => startBatch(batchDeps(batchApiConfig({ maxBytesPerJob: 6_000 })), { batchId }) });
+    expect((await jobsOf(byBytes.batchId)).map((j) => j.lines)).toEqual([2, 2, 2]);
+    expect(await pollUntilFinal(byBytes.batchId)).toMatchObject({ status: 'done', done: 3 });
+  });
+
+  test('cancelling the batch cancels its OpenAI batch; nothing is held, nothing generated in sync mode', async () => {
+    const theme = `bapi cancel ${randomBytes(3).toString('hex')}`;
+    const created = await startBatchMode(theme);
+    const cancelled = await callOrThrow<Batch>('cancelBatch', { batchId: created.batchId }, admin);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await batchStats(theme)).cancels).toBe(1);
+    // The poller follows the OpenAI batch to 'cancelled', downloads what it did (nothing) and lets go.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await jobsOf(created.batchId))[0]!.status !== 'applied') {
+      await triggerScheduled('pollOpenAIBatches');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect((await jobsOf(created.batchId)).map((j) => j.status)).toEqual(['applied']);
+    expect(await heldCount(created.batchId)).toBe(0);
+    const statuses = (await testDb().query('SELECT status FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)', [created.batchId])).rows.map((r) => r.status);
+    expect(statuses).toEqual(['cancelled', 'cancelled']);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await modelCalls(theme)).calls).toBe(0);
+    expect(await poolSizes(created)).toEqual([0, 0]);
+    const batch = (await callOrThrow<{ batch: Batch & { cancelled: number } }>('getBatch', { batchId: created.batchId }, admin)).batch;
+    expect(batch).toMatchObject({ status: 'cancelled', cancelled: 2, done: 0 });
+  });
+
+  test('a job that keeps failing gives up after BATCH_API_MAX_FAILURES passes: OpenAI batch cancelled, work done in sync mode', async () => {
+    const theme = `bapi give up ${randomBytes(3).toString('hex')}`;
+    await batchFault(theme, { kind: 'retrieve-error' });
+    const created = await startBatchMode(theme);
+    const deps = batchDeps(batchApiConfig({ maxFailures: 3 }));
+    const failures: number[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      await pollBatchApiJobs(deps);
+      failures.push((await jobsOf(created.batchId))[0]!.failures);
+    }
+    // Two failed passes leave it held; the third lets go.
+    expect(failures).toEqual([1, 2, 3]);
+    expect((await jobsOf(created.batchId)).map((j) => j.status)).toEqual(['applied']);
+    expect(await heldCount(created.batchId)).toBe(0);
+    expect((await batchStats(theme)).cancels).toBe(1);
+    const batch = await pollUntilFinal(created.batchId);
+    expect(batch).toMatchObject({ status: 'done', done: 2 });
+    expect(await poolSizes(created)).toEqual([12, 12]);
+    expect((await modelCalls(theme)).calls).toBe(4);
+    expect(batch.actualCostUsd).toBeCloseTo(batch.syncCostUsd, 6);
   });
 });

@@ -3,15 +3,17 @@
 // bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
-// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset;
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls (and the tokens each billed: 0 for an error status); POST /_control/reset;
 // POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones
 // (except those the request lists in its EXISTING message).
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
 // Batch API: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}/content, POST /v1/batches,
 // GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
-// FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines, ratio?}
-// applies to the next batch whose lines ask for that theme; GET /_control/batch-stats?theme= counts
-// batches, lines and output downloads.
+// FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines|
+// retrieve-error, ratio?} applies to the next batch whose lines ask for that theme (retrieve-error: GET
+// /v1/batches/{id} answers 500); GET /_control/batch-stats?theme= counts batches, lines, output
+// downloads and cancels. A cancel moves a running batch to 'cancelling', then 'cancelled' with the
+// output of the lines it finished (none: the fake works all lines at the end).
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
 // Realistic faults (issue 17): POST /_control/quality {theme, wrongKey, ambiguous, positionBias:[w…],
@@ -23,9 +25,14 @@
 // Verification calls (response_format json_schema named "quiz_verdicts", items in an ITEMS message) are
 // answered from that truth, right with POST /_control/verifier {accuracy} (1 by default); a wrong
 // verdict picks a wrong choice and misses defects. Faults for them queue under the theme "verify:<theme>".
+// Embeddings (issue 17 §6): POST /v1/embeddings answers as the API does (float or base64, `dimensions`,
+// usage.prompt_tokens) with vectors from a simulated semantic model (fakeEmbeddings.cjs: a concept
+// lexicon, not the labelled sets). Faults queue under the theme "embeddings:<model>";
+// GET /_control/embeddings?model= counts calls, inputs and tokens.
 'use strict';
 const http = require('node:http');
 const { createHash } = require('node:crypto');
+const fakeEmbeddings = require('./fakeEmbeddings.cjs');
 
 /** A stable number in [0, 1) for a string: the fake's choices are reproducible, not random. */
 function unit(text) {
@@ -87,12 +94,14 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const batches = new Map(); // id -> { batch, theme, fault, createdMs, lines }
   const batchFaults = new Map(); // theme -> { kind: 'validation' | 'expired' | 'error-lines', ratio? }
   const downloads = new Map(); // theme -> file content downloads
+  const cancels = new Map(); // theme -> cancel calls that stopped a running batch
   const BATCH_STEP_MS = Number(process.env.FAKE_OPENAI_BATCH_STEP_MS ?? 150);
   let nextId = 1;
   const qualities = new Map(); // theme -> { wrongKey, ambiguous, positionBias, longestKey }
   const truths = new Map(); // normalized prompt -> { correct: [texts], keyText, theme, flaw, timeSensitive, unverifiable }
   let verifierAccuracy = 1;
   const verifyCalls = []; // { theme, items }
+  const embeddingCalls = []; // { model, inputs, tokens }
 
   /** The n-th question of a theme as the configured model writes it, and the truth behind it. */
   function writeQuestion(theme, data, words, n) {
@@ -168,7 +177,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const theme = verifying ? `verify:${data.theme}` : data.theme;
     const repair = request.messages.some((m) => m.role === 'assistant');
     if (record && verifying) verifyCalls.push({ theme: data.theme, at: Date.now() });
-    if (record && !verifying) calls.push({ theme, count: data.count, repair, at: Date.now() });
+    const call = { theme, count: data.count, repair, at: Date.now(), tokens: 0 };
+    if (record && !verifying) calls.push(call);
     const fault = record ? faults.get(theme)?.shift() : undefined;
 
     if (fault?.kind === 'status') {
@@ -223,6 +233,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
     const cachedTokens = seenSystemPrompts.has(system) ? Math.ceil(JSON.stringify([{ role: 'system', content: system }]).length / 4) : 0;
     seenSystemPrompts.add(system);
+    call.tokens = promptTokens + completionTokens;
     return { status: 200, headers: {}, body: {
       id: `chatcmpl-${calls.length}`,
       object: 'chat.completion',
@@ -237,6 +248,11 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   async function advanceBatch(entry) {
     const { batch } = entry;
     if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return;
+    if (batch.status === 'cancelling') {
+      batch.status = 'cancelled';
+      batch.cancelled_at = Math.floor(Date.now() / 1000);
+      return;
+    }
     const steps = Math.floor((Date.now() - entry.createdMs) / BATCH_STEP_MS);
     if (steps < 1) return;
     if (entry.fault?.kind === 'validation') {
@@ -300,7 +316,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const theme = url.searchParams.get('theme');
       const mine = calls.filter((call) => theme === null || call.theme === theme);
       const verifications = verifyCalls.filter((call) => theme === null || call.theme === theme).length;
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), verifications });
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications });
     }
     if (url.pathname === '/_control/quality') {
       const { theme, ...quality } = JSON.parse(body);
@@ -331,7 +347,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/batch-stats') {
       const theme = url.searchParams.get('theme');
       const mine = [...batches.values()].filter((b) => b.theme === theme);
-      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0) });
+      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0 });
     }
     if (url.pathname === '/v1/files' && req.method === 'POST') {
       const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
@@ -377,11 +393,48 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const entry = batches.get(batchRoute[1]);
       if (!entry) return json(404, { error: { message: 'no such batch', type: 'invalid_request_error' } });
       if (batchRoute[2] && req.method === 'POST') {
-        if (!['completed', 'failed', 'expired'].includes(entry.batch.status)) entry.batch.status = 'cancelled';
+        if (['validating', 'in_progress', 'finalizing'].includes(entry.batch.status)) {
+          entry.batch.status = 'cancelling';
+          cancels.set(entry.theme, (cancels.get(entry.theme) ?? 0) + 1);
+        }
         return json(200, entry.batch);
       }
+      if (entry.fault?.kind === 'retrieve-error') return json(500, { error: { message: 'injected retrieve failure', type: 'server_error' } });
       await advanceBatch(entry);
       return json(200, entry.batch);
+    }
+    if (url.pathname === '/_control/embeddings') {
+      const model = url.searchParams.get('model');
+      const mine = embeddingCalls.filter((call) => model === null || call.model === model);
+      return json(200, { calls: mine.length, inputs: mine.reduce((n, c) => n + c.inputs, 0), tokens: mine.reduce((n, c) => n + c.tokens, 0) });
+    }
+    if (req.method === 'POST' && url.pathname.endsWith('/embeddings')) {
+      if (!/^Bearer .+/.test(req.headers.authorization ?? '')) {
+        return json(401, { error: { message: 'Missing API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+      }
+      const request = JSON.parse(body);
+      const fault = faults.get(`embeddings:${request.model}`)?.shift();
+      if (fault?.kind === 'status') {
+        const type = fault.status === 429 ? 'rate_limit_exceeded' : 'server_error';
+        return json(fault.status, { error: { message: `injected ${fault.status}`, type, code: type } }, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      }
+      if (fault?.kind === 'hang') {
+        await new Promise((resolve) => setTimeout(resolve, fault.ms ?? 600_000));
+        if (res.destroyed) return undefined;
+      }
+      const inputs = Array.isArray(request.input) ? request.input : [request.input];
+      if (inputs.length === 0 || inputs.length > 2048 || inputs.some((input) => typeof input !== 'string' || input.length === 0)) {
+        return json(400, { error: { message: 'input must be a non-empty string or an array of 1 to 2048 non-empty strings', type: 'invalid_request_error' } });
+      }
+      const dimensions = Number(request.dimensions ?? 1536);
+      const tokens = inputs.reduce((n, input) => n + fakeEmbeddings.tokensOf(input), 0);
+      embeddingCalls.push({ model: request.model, inputs: inputs.length, tokens });
+      const data = inputs.map((input, index) => {
+        const vector = fakeEmbeddings.embed(input, dimensions);
+        const embedding = request.encoding_format === 'base64' ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector);
+        return { object: 'embedding', index, embedding };
+      });
+      return json(200, { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
     }
     if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
       return json(404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'invalid_request_error' } });

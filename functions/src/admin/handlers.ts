@@ -7,7 +7,7 @@ import { DATABASE_URL, FUNCTIONS_REGION } from '../config/params';
 import { NotFoundError } from '../shared/errors';
 import { requireRole, withHttpsErrors } from '../shared/httpsErrors';
 import { parseInput } from '../shared/validation';
-import { audited } from './audit';
+import { audited, type AdminActor } from './audit';
 import { listAuditPage } from './auditLog';
 import { computeCharts } from './charts';
 import { publishOverview, noteGenerationActivity } from './overview';
@@ -16,6 +16,7 @@ import { getDiscoveryEntryWithData } from './queries/getDiscoveryEntryWithData';
 import { listDiscoveryEntries } from './queries/listDiscoveryEntries';
 import { EMULATOR_QUEUE_NOTICE, cloudTasksQueueAdmin, queueWork, type QueueAdmin } from './queue';
 import { cancelRequests, getRequestView, listRequestsPage, retryRequests } from './requests';
+import { listReviewQueue, reviewEdit, reviewEditSchema, reviewFixKey, reviewFixKeySchema, reviewKeep, reviewKeepSchema, reviewRemove, reviewRemoveSchema, type ReviewItemRef } from './review';
 
 const options = { secrets: [DATABASE_URL] };
 
@@ -29,6 +30,22 @@ function describe(input: unknown): { target?: string; params?: unknown } {
   if (Array.isArray(data.requestKeys)) return { target: data.requestKeys.length === 1 ? data.requestKeys[0] : `${data.requestKeys.length} requests`, params: data };
   if (data.poolKey) return { target: data.questionId ? `${data.poolKey}/${data.questionId}` : data.poolKey, params: data };
   return { params: data };
+}
+
+/** The audit row's target for a review action: pool/question or request/question. */
+function reviewTarget(input: unknown): { target?: string; params?: unknown } {
+  const item = (input as { item?: ReviewItemRef } | null)?.item;
+  if (!item) return { params: input };
+  return { target: item.kind === 'held' ? `${item.requestKey}/${item.questionId}` : `${item.poolKey}/${item.questionId}`, params: input };
+}
+
+/** One review action: parsed before the audit (a malformed call is an invalid-argument, not an audited attempt). */
+function reviewAction(actor: AdminActor, name: string, schema: Parameters<typeof parseInput>[0], run: typeof reviewKeep, data: unknown) {
+  return withHttpsErrors(() => {
+    parseInput(schema, data);
+    const deps = dependencies();
+    return audited(deps.db, actor, name, reviewTarget(data), () => run(deps, data, actor.email ?? actor.uid));
+  });
 }
 
 export const adminOverview = onCall(options, async (request) => {
@@ -95,6 +112,32 @@ export const adminSetQuestionState = onCall(options, async (request) => {
     parseInput(questionStateSchema, request.data);
     return audited(deps.db, actor, 'setQuestionState', describe(request.data), () => changeQuestionState(deps.firestore, request.data, actor.email ?? actor.uid));
   });
+});
+
+/** The review queue (issue 17 §3): held and flagged questions, with their verdicts and answer statistics. */
+export const adminListReview = onCall(options, async (request) => {
+  requireRole(request.auth, 'viewer');
+  return withHttpsErrors(() => listReviewQueue(dependencies(), request.data));
+});
+
+export const adminReviewKeep = onCall(options, async (request) => {
+  const actor = requireRole(request.auth, 'admin');
+  return reviewAction(actor, 'review.keep', reviewKeepSchema, reviewKeep, request.data);
+});
+
+export const adminReviewFixKey = onCall(options, async (request) => {
+  const actor = requireRole(request.auth, 'admin');
+  return reviewAction(actor, 'review.fixKey', reviewFixKeySchema, reviewFixKey, request.data);
+});
+
+export const adminReviewEdit = onCall(options, async (request) => {
+  const actor = requireRole(request.auth, 'admin');
+  return reviewAction(actor, 'review.edit', reviewEditSchema, reviewEdit, request.data);
+});
+
+export const adminReviewRemove = onCall(options, async (request) => {
+  const actor = requireRole(request.auth, 'admin');
+  return reviewAction(actor, 'review.remove', reviewRemoveSchema, reviewRemove, request.data);
 });
 
 export const adminTopUpPool = onCall(options, async (request) => {

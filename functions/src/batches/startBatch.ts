@@ -3,8 +3,7 @@ import { acceptGenerationRequest, enqueueOwned } from '../generation/acceptGener
 import { poolParamsSchema } from '../questions/poolParams';
 import type { GenerationTaskQueue } from '../generation/taskQueue';
 import { pickGenerator } from '../questions/pickGenerator';
-import { submitBatchApiJob } from './openaiBatch/batchApiJob';
-import { holdRequestsForJob } from './queries/holdRequestsForJob';
+import { cancelOpenAIBatches, submitBatchApiJobs } from './openaiBatch/batchApiJob';
 import { publicError } from '../generation/publicErrors';
 import { mirrorStatus } from '../generation/statusMirror';
 import { NotFoundError } from '../shared/errors';
@@ -80,11 +79,9 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
   };
   await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, planned.length) }, worker));
   if (held.size > 0) {
-    const holding = await holdRequestsForJob(deps.db, batchId, [...held.keys()]);
-    const heldKeys = new Set(holding.map((h) => h.request_key));
+    const heldKeys = await submitBatchApiJobs(deps, batchId, planned.filter((p) => held.has(p.request_key)).map((p) => ({ ...p, result: null })));
     // Work someone else also wants (or that moved on meanwhile) gets the task it was promised.
     for (const [requestKey, enqueueCount] of held) if (!heldKeys.has(requestKey)) await enqueueOwned(deps, requestKey, enqueueCount);
-    if (holding.length > 0) await submitBatchApiJob(deps, batchId, holding);
   }
   await settleBatch(deps.db, batchId);
   await mirrorBatch(deps, batchId);
@@ -93,13 +90,15 @@ export async function startBatch(deps: BatchDeps, input: unknown): Promise<Batch
 
 /**
  * Stops a batch: pools not accepted yet are dropped, pending requests that nobody else wants are
- * cancelled, running ones finish. Cancelling a finished or cancelled batch changes nothing.
+ * cancelled, running ones finish, and its OpenAI batches (Batch API mode) are cancelled. Cancelling a finished or cancelled batch changes nothing.
  */
 export async function cancelBatch(deps: BatchDeps, input: unknown): Promise<BatchSummary> {
   const { batchId } = parseInput(batchIdSchema, input);
   const row = await getBatchRow(deps.db, batchId);
   if (!row) throw new NotFoundError(`No batch ${batchId}`);
   await markBatchCancelled(deps.db, batchId);
+  // Its OpenAI batches stop too (a failure here is retried by the poller, which sees the batch cancelled).
+  await cancelOpenAIBatches(deps, batchId);
   const cancelled = await cancelBatchRequests(deps.db, batchId);
   await settleBatch(deps.db, batchId);
   await Promise.all(cancelled.map((requestKey) => mirrorStatus(deps.firestore, requestKey, { status: 'cancelled', ...publicError('cancelled-with-batch') }).catch(() => undefined)));

@@ -75,6 +75,11 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   adminListPoolQuestions: 'admin',
   adminSetQuestionState: 'admin',
   adminTopUpPool: 'admin',
+  adminListReview: 'admin',
+  adminReviewKeep: 'admin',
+  adminReviewFixKey: 'admin',
+  adminReviewEdit: 'admin',
+  adminReviewRemove: 'admin',
   adminQueueStatus: 'admin',
   adminQueueControl: 'admin',
   adminListDiscovery: 'admin',
@@ -88,6 +93,7 @@ export const FUNCTION_CLASSES: Record<string, RuntimeClass> = {
   purgeOldRecords: 'scheduled',
   pollOpenAIBatches: 'scheduled',
   checkGameProjections: 'firestoreJob',
+  sweepGameFollowUps: 'firestoreJob',
   // discoveryRefresh-<id>: one per schedule row, matched by prefix in classOfFunction.
 };
 const GROUPED_SCHEDULED = ['discoveryRefresh-'];

@@ -7,6 +7,8 @@ import { FactsGenerator } from '../questions/facts/factsGenerator';
 import type { QuestionGenerator } from '../questions/generator';
 import { OpenAIGenerator } from '../questions/openai/openaiGenerator';
 import { OpenAIVerifier, type QuestionVerifier } from '../questions/openai/verifier';
+import { OpenAIEmbedder } from '../questions/openai/embedder';
+import { PromptEmbeddingStore } from '../pools/promptEmbeddings';
 import { loadTrendingItems } from '../discovery/trending/loadTrendingItems';
 import { TrendingFactsGenerator } from '../discovery/trending/trendingGenerator';
 import * as params from './params';
@@ -25,6 +27,7 @@ let generators: QuestionGenerator[] | undefined;
 let prices: PriceTable | undefined;
 let batchApi: BatchApiConfig | null | undefined;
 let verifier: QuestionVerifier | null | undefined;
+let embeddings: PromptEmbeddingStore | null | undefined;
 
 /** The Batch API client (bulk work at half price), when a key is set. */
 function buildBatchApi(): BatchApiConfig | undefined {
@@ -34,6 +37,7 @@ function buildBatchApi(): BatchApiConfig | undefined {
     client: new OpenAI({ apiKey, baseURL: params.OPENAI_BASE_URL.value() || undefined, maxRetries: 2, timeout: 120_000 }),
     model: params.OPENAI_MODEL.value(),
     questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
+    maxFailures: params.BATCH_API_MAX_FAILURES.value(),
   };
 }
 
@@ -57,6 +61,19 @@ function buildVerifier(): QuestionVerifier | undefined {
     questionsPerCall: params.VERIFIER_QUESTIONS_PER_CALL.value(),
     timeoutMs: params.OPENAI_TIMEOUT_SECONDS.value() * 1000,
   });
+}
+
+/** Prompt embeddings for the near-duplicate screen, when NEAR_DUPLICATE_METHOD=embeddings and a key is set. */
+function buildEmbeddings(): PromptEmbeddingStore | undefined {
+  const apiKey = secretOrUndefined(params.OPENAI_API_KEY);
+  if (!apiKey || params.NEAR_DUPLICATE_METHOD.value() !== 'embeddings') return undefined;
+  const embedder = new OpenAIEmbedder({
+    apiKey,
+    baseURL: params.OPENAI_BASE_URL.value() || undefined,
+    model: params.EMBEDDING_MODEL.value(),
+    timeoutMs: params.OPENAI_TIMEOUT_SECONDS.value() * 1000,
+  });
+  return new PromptEmbeddingStore(embedder, params.NEAR_DUPLICATE_COSINE_PERCENT.value() / 100);
 }
 
 /** Facts first (free, right by construction); OpenAI for everything facts cannot serve. */
@@ -88,6 +105,7 @@ export function dependencies() {
   prices ??= parsePriceTable(params.MODEL_PRICES.value());
   batchApi ??= buildBatchApi() ?? null;
   verifier ??= buildVerifier() ?? null;
+  embeddings ??= buildEmbeddings() ?? null;
   const db = getDatabase();
   const firestore = getFirestoreDb();
   const pricing = { prices, model: params.OPENAI_MODEL.value() };
@@ -97,6 +115,7 @@ export function dependencies() {
     pricing,
     ...(batchApi ? { batchApi } : {}),
     ...(verifier ? { verifier } : {}),
+    ...(embeddings ? { embeddings } : {}),
     holdDisputed: params.VERIFY_HOLD_DISPUTED.value(),
     batchApiMinPools: params.BATCH_API_MIN_POOLS.value(),
     onTransition: (requestKey: string) => mirrorBatchesOfRequest({ db, firestore, pricing }, requestKey),

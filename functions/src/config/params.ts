@@ -72,6 +72,23 @@ export const VERIFY_HOLD_DISPUTED = defineBoolean('VERIFY_HOLD_DISPUTED', {
   description: 'Hold questions the verifier disputes for review (kept with the request) instead of rejecting them.',
 });
 
+/** Near-duplicate screening of model-written questions (issue 17 §6). */
+export const NEAR_DUPLICATE_METHOD = defineString('NEAR_DUPLICATE_METHOD', {
+  default: 'lexical',
+  description: 'How model-written candidates are compared with their pool: lexical (offline, free) or embeddings (adds paraphrases by embedding cosine; paid, needs OPENAI_API_KEY).',
+  input: { select: { options: [{ value: 'lexical' }, { value: 'embeddings' }] } },
+});
+
+export const EMBEDDING_MODEL = defineString('EMBEDDING_MODEL', {
+  default: 'text-embedding-3-small',
+  description: 'Embedding model of NEAR_DUPLICATE_METHOD=embeddings (same client and base URL as the writer).',
+});
+
+export const NEAR_DUPLICATE_COSINE_PERCENT = defineInt('NEAR_DUPLICATE_COSINE_PERCENT', {
+  default: 40,
+  description: 'Embedding cosine (in percent) at or above which two questions whose answers and names agree are one (tuned on the tuning set against the simulated model; re-tune for a real one).',
+});
+
 export const OPENAI_TIMEOUT_SECONDS = defineInt('OPENAI_TIMEOUT_SECONDS', {
   default: 120,
   description: 'Ceiling on one model call (always shortened to end inside the lease).',
@@ -185,6 +202,10 @@ export const INGEST_WINDOW_SECONDS = defineInt('INGEST_WINDOW_SECONDS', {
 export const BATCH_API_MIN_POOLS = defineInt('BATCH_API_MIN_POOLS', {
   default: 200,
   description: 'A batch created without a mode uses the OpenAI Batch API (half price, up to 24 h) from this many pools on, when a key is set.',
+});
+export const BATCH_API_MAX_FAILURES = defineInt('BATCH_API_MAX_FAILURES', {
+  default: 10,
+  description: 'An OpenAI Batch API job whose poller pass fails this many times in a row is given up: its OpenAI batch is cancelled and its requests are generated in sync mode (charged for what the job already paid).',
 });
 export const MODEL_PRICES = defineString('MODEL_PRICES', {
   default: '{"gpt-4o-mini":{"input":0.15,"cachedInput":0.075,"output":0.6},"gpt-4o":{"input":2.5,"cachedInput":1.25,"output":10},"default":{"input":0.15,"cachedInput":0.075,"output":0.6}}',

@@ -1,7 +1,7 @@
 import type { Firestore, QueryDocumentSnapshot } from 'firebase-admin/firestore';
 import { gameModes, type GameEvent } from './engine';
 import { GAMES, appendEvents } from './gameLog';
-import { gameFinished } from './finishedGame';
+import { afterAppend } from './finishedGame';
 
 /** An async game nobody moved for this long ends: time is up for whoever did not play. */
 export const IDLE_GAME_HOURS = 72;
@@ -45,6 +45,6 @@ async function endIdleGame(db: Firestore, gameId: string, idleBefore: number): P
     ];
   });
   if (!outcome.appended.some((event) => event.type === 'GAME_ENDED')) return false;
-  if (outcome.state.questions.length > 0) await gameFinished(db, outcome.state);
+  await afterAppend(db, outcome);
   return true;
 }

@@ -2,6 +2,7 @@ import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { FailedPreconditionError, NotFoundError } from '../shared/errors';
 import { canonicalJson, sha256Hex } from '../shared/hashing';
 import { type GameEvent, type GameState, GameRuleError, applyEvent, initialState, parseEvent, replay } from './engine';
+import { assertGameFits } from './gameSize';
 import { projectionOf } from './projection';
 
 // A game in Firestore:
@@ -9,11 +10,14 @@ import { projectionOf } from './projection';
 //   games/{gameId}/events/{seq}       the log, seq zero-padded so document order is log order
 //   games/{gameId}/event_ids/{hash}   one per event id: a retried event is found, never appended twice
 //   game_states/{gameId}              the folded engine state with keys and answers: server-only
-// All four move together in one transaction, so the projection is never ahead of or behind the log.
+//   game_follow_ups/{gameId}          written with GAME_ENDED: its follow-up is due (finishedGame.ts)
+// All move together in one transaction, so the projection is never ahead of or behind the log.
 
 export const GAMES = 'games';
 export const GAME_STATES = 'game_states';
 export const EVENTS = 'events';
+/** Server-only: a finished game whose statistics, history and draw memory are not all applied yet. */
+export const GAME_FOLLOW_UPS = 'game_follow_ups';
 const EVENT_IDS = 'event_ids';
 
 export type StoredEvent = GameEvent & { seq: number };
@@ -102,12 +106,14 @@ export async function appendEvents(
       appended.push({ ...event, seq: next.seq });
     }
     if (appended.length === 0) return { state, appended, duplicates };
+    assertGameFits(gameId, next);
     for (const event of appended) {
       transaction.create(eventsRef(db, gameId).doc(eventDocId(event.seq)), plain(event));
       transaction.create(eventIdRef(db, gameId, event.id), { id: event.id, seq: event.seq });
     }
     transaction.set(gameStateRef(db, gameId), plain({ state: next, seq: next.seq }));
     transaction.set(gameRef(db, gameId), plain(projectionOf(next)));
+    if (next.status === 'ended') transaction.set(db.collection(GAME_FOLLOW_UPS).doc(gameId), { gameId, endedAt: next.endedAt, createdAt: Date.now() });
     return { state: next, appended, duplicates };
   }).catch((error: unknown) => {
     if (error instanceof GameRuleError) throw new FailedPreconditionError(error.message, { rule: error.code, seq: error.seq });

@@ -13,6 +13,7 @@ import { gameRefInput } from './contract';
 import { checkEndedGames } from './checkProjections';
 import { endIdleGames, IDLE_GAME_HOURS } from './endIdleGames';
 import { rebuildGame as rebuild } from './gameLog';
+import { FOLLOW_UP_GRACE_MS, sweepGameFollowUps as sweepFollowUps } from './finishedGame';
 import { claimSignature, ingestEvents, releaseSignature } from './ingest';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBatch } from './ingestAuth';
 import { createGame as create, joinGame as join, nextQuestion as next, startGame as start, submitAnswer as submit } from './play';
@@ -68,7 +69,8 @@ export const rebuildGame = onCall({ ...runtimeOptions('rebuildGame'), secrets: [
 
 /**
  * The live game server's door: POST { gameId, events } with the shared secret in
- * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch), 401 otherwise.
+ * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch),
+ * 413 `GAME_TOO_LARGE` (the game would not fit its documents; nothing written), 401 otherwise.
  */
 export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'), secrets: [DATABASE_URL, GAME_SERVER_SECRET] }, async (req, res) => {
   if (req.method !== 'POST') {
@@ -100,7 +102,8 @@ export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'
     // A transient failure lets the same signed batch be sent again; a refused one stays used.
     if (mapped.code === 'unavailable' || mapped.code === 'internal') await releaseSignature(firestore, check.signatureId).catch(() => undefined);
     const details = (mapped.details ?? {}) as { rule?: string };
-    const status = mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
+    const status = details.rule === 'GAME_TOO_LARGE' ? 413
+      : mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
     res.status(status).json({ error: mapped.message, ...(mapped.details ? { details: mapped.details } : {}) });
   }
 });
@@ -116,4 +119,15 @@ export const checkGameProjections = onSchedule({ ...runtimeOptions('checkGamePro
   const report = await checkEndedGames(firestore, Date.now() - 24 * 3600_000);
   if (report.mismatches.length > 0) logger.error('games.projection_mismatch', report);
   else logger.info('games.projection_check', { checked: report.checked });
+});
+
+/**
+ * Every 5 minutes: finished games whose follow-up (statistics, history, draw memory) a dead or failed
+ * call left behind, older than the grace period, are applied from their stored state.
+ */
+export const sweepGameFollowUps = onSchedule({ ...runtimeOptions('sweepGameFollowUps'), schedule: 'every 5 minutes', secrets: [DATABASE_URL], timeoutSeconds: 300, retryCount: 0 }, async () => {
+  const { firestore } = dependencies();
+  const result = await sweepFollowUps(firestore, Date.now() - FOLLOW_UP_GRACE_MS);
+  if (result.failed.length > 0) logger.error('games.follow_up_failed', { failed: result.failed });
+  if (result.applied.length > 0) logger.info('games.follow_up_swept', { games: result.applied.length });
 });

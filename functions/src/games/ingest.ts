@@ -4,7 +4,7 @@ import { FailedPreconditionError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { parseEvent } from './engine';
 import { appendEvents } from './gameLog';
-import { gameFinished } from './finishedGame';
+import { afterAppend } from './finishedGame';
 
 export const MAX_INGEST_BATCH = 500;
 
@@ -51,6 +51,6 @@ export async function ingestEvents(db: Firestore, input: unknown): Promise<Inges
     if (mode !== undefined && mode !== 'live') throw new FailedPreconditionError(`${gameId} is a ${mode} game: only live games accept ingest.`);
     return parsed;
   }, { replayLog: true });
-  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await gameFinished(db, outcome.state);
+  await afterAppend(db, outcome);
   return { gameId, appended: outcome.appended.length, duplicates: outcome.duplicates.length, seq: outcome.state.seq, status: outcome.state.status };
 }

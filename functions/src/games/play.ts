@@ -10,9 +10,9 @@ import {
 } from './contract';
 import { dealQuestions } from './dealQuestions';
 import { type GameEvent, type GameState, applyEvent, replay, scoreAnswer } from './engine';
-import { type AppendOutcome, appendEvents, readGameState } from './gameLog';
+import { appendEvents, readGameState } from './gameLog';
 import { holdForGame } from '../pools/seenMemory';
-import { gameFinished } from './finishedGame';
+import { afterAppend } from './finishedGame';
 
 // Async play (solo, turn-based duels): every event is built here from the state read in the append
 // transaction and stamped with the server's clock; the engine decides whether it is legal.
@@ -50,10 +50,6 @@ function withEnding(state: GameState, events: GameEvent[], now: number): GameEve
     { v: 1, id: `round-ended:${round}`, at: now, type: 'ROUND_ENDED', round },
     { v: 1, id: 'game-ended', at: now, type: 'GAME_ENDED', reason: allAnswered ? 'completed' : 'time_up' },
   ];
-}
-
-async function afterAppend(deps: GameDeps, outcome: AppendOutcome): Promise<void> {
-  if (outcome.appended.some((event) => event.type === 'GAME_ENDED')) await gameFinished(deps.firestore, outcome.state);
 }
 
 export async function createGame(deps: GameDeps, uid: string, input: unknown): Promise<CreateGameOutput> {
@@ -152,7 +148,7 @@ export async function nextQuestion(deps: GameDeps, uid: string, input: unknown):
       prompt: content.prompt, choices: content.choices, answerIndex: content.answerIndex, explanation: content.explanation, difficulty: content.difficulty,
     }];
   });
-  await afterAppend(deps, outcome);
+  await afterAppend(deps.firestore, outcome);
   const state = outcome.state;
   if (shown === undefined) return { done: true, status: state.status };
   const question = state.questions[shown]!;
@@ -176,7 +172,7 @@ export async function submitAnswer(deps: GameDeps, uid: string, input: unknown):
     const points = scoreAnswer({ correct: recorded.correct, elapsedMs: recorded.elapsedMs, timeLimitMs: state.game!.timeLimitMs });
     return withEnding(state, [answer, { v: 1, id: `score:${uid}:${q}`, at: now, type: 'SCORE_UPDATED', q, playerId: uid, points }], now);
   }, { expectedIds: [`answer:${uid}:${q}`, `score:${uid}:${q}`] });
-  await afterAppend(deps, outcome);
+  await afterAppend(deps.firestore, outcome);
   const state = outcome.state;
   const question = state.questions[q]!;
   const answer = question.answers[uid]!;

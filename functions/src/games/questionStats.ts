@@ -31,15 +31,15 @@ export function statId(poolKey: string, questionId: string): string {
 
 type Reviewed = { poolKey: string; questionId: string };
 
-/** Adds a finished game's answers to the statistics, once per game, then reviews its questions. */
+/** Adds a finished game's answers to the statistics, once per game, then reviews its questions (again on a rerun: a crash may have come between). */
 export async function recordAnswerStats(db: Firestore, state: GameState): Promise<void> {
   const game = state.game!;
   const marker = db.collection(GAME_STATES).doc(game.gameId).collection('done').doc('answerStats');
   const questions = state.questions.filter((question) => question.content !== null);
   const poolHash = sha256Hex(game.pool.poolKey).slice(0, 16);
   const answererRefs = state.players.map((uid) => db.collection(STAT_ANSWERERS).doc(`${poolHash}_${uid}`));
-  const recorded = await db.runTransaction(async (transaction) => {
-    if ((await transaction.get(marker)).exists) return false;
+  await db.runTransaction(async (transaction) => {
+    if ((await transaction.get(marker)).exists) return;
     const parents = questions.length > 0 ? await transaction.getAll(...questions.map((question) => db.collection(QUESTION_STATS).doc(statId(game.pool.poolKey, question.questionId)))) : [];
     const answerers = answererRefs.length > 0 ? await transaction.getAll(...answererRefs) : [];
     const counted = new Map(state.players.map((uid, i) => [uid, new Set<string>((answerers[i]?.get('questionIds') as string[] | undefined) ?? [])]));
@@ -67,9 +67,8 @@ export async function recordAnswerStats(db: Firestore, state: GameState): Promis
       if (ids?.length) transaction.set(answererRefs[i]!, { uid, poolKey: game.pool.poolKey, questionIds: FieldValue.arrayUnion(...ids) }, { merge: true });
     });
     transaction.create(marker, { at: state.endedAt, questions: questions.length });
-    return true;
   });
-  if (recorded) await reviewQuestions(db, questions.map((question) => ({ poolKey: game.pool.poolKey, questionId: question.questionId })));
+  await reviewQuestions(db, questions.map((question) => ({ poolKey: game.pool.poolKey, questionId: question.questionId })));
 }
 
 export async function readQuestionStats(db: Firestore, poolKey: string, questionId: string): Promise<QuestionStats & { correctRate: number | null; meanTimeMs: number | null }> {

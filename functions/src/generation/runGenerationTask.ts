@@ -3,7 +3,8 @@ import { PermanentGenerationError, UnavailableError, withDeadline } from '../sha
 import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { readPoolForScreening, writePoolQuestions, type StoredQuestion } from '../pools/poolStore';
-import { addCounts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
+import { addCounts, screenablePrompts, screenCandidates, type RejectionCounts } from '../pools/qualityGate';
+import type { PromptEmbeddingStore } from '../pools/promptEmbeddings';
 import type { QuestionGenerator } from '../questions/generator';
 import { billedUsageOf, ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
@@ -38,6 +39,8 @@ export type RunDeps = {
   verifier?: QuestionVerifier;
   /** Disputed questions are held for review instead of rejected. */
   holdDisputed?: boolean;
+  /** NEAR_DUPLICATE_METHOD=embeddings: model-written candidates are also compared by prompt embeddings. */
+  embeddings?: PromptEmbeddingStore;
 };
 
 /**
@@ -61,6 +64,8 @@ export type GenerationResult = {
   held?: StoredQuestion[];
   /** The verifier's work for this request, apart from the writer's: its model, calls, tokens and verdicts. */
   verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>> };
+  /** The near-duplicate screen's embeddings (NEAR_DUPLICATE_METHOD=embeddings): model, calls, tokens (charged too). */
+  embeddings?: { model: string; calls: number; tokens: number };
 };
 
 export type RunOutcome =
@@ -187,13 +192,40 @@ async function produceResult(
       throw error;
     }
     usage.modelCalls += batch.modelCalls;
-    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
-    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
+    // Between the answer and the store (which charges it in the same statement) only screening runs
+    // (with near-duplicate embeddings on, one embeddings call, whose failure charges the batch too).
+    // A failure at this point charges the tokens on their own (the store never ran, so never twice);
+    // only a process dying before the store loses them (docs/reliability.md).
+    try {
+      await faultPoint('generation.afterModelCall');
+    } catch (error) {
+      await chargeModelUsage(deps.db, row.request_key, { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 }).catch(() => undefined);
+      throw error;
+    }
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
-    const screened = screenCandidates({ lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() });
+    const screenInput = { lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() };
+    let embeddingTokens = 0;
+    const embeddings = generator.name === 'openai' ? deps.embeddings : undefined;
+    if (embeddings) {
+      try {
+        const spent = await embeddings.prepare(screenablePrompts(screenInput), leaseEndsAt - LEASE_SAFETY_MS);
+        embeddingTokens = spent.tokens;
+        const sum = result.embeddings ?? { model: embeddings.embedder.model, calls: 0, tokens: 0 };
+        result.embeddings = { model: embeddings.embedder.model, calls: sum.calls + spent.calls, tokens: sum.tokens + spent.tokens };
+      } catch (error) {
+        // An embeddings outage is retried like a writer's, never screened without: the batch and
+        // the embeddings billed before the failure are charged, and the retry writes anew.
+        const billed = billedUsageOf(error)?.tokensIn ?? 0;
+        usage.tokensIn += billed;
+        await chargeModelUsage(deps.db, row.request_key, { tokensIn: batch.tokensIn + billed, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 });
+        throw error;
+      }
+      usage.tokensIn += embeddingTokens;
+    }
+    const screened = screenCandidates({ ...screenInput, ...(embeddings ? { embeddings: embeddings.lookup() } : {}) });
     if (verifying) result.unverified = screened.accepted;
     else result.questions.push(...screened.accepted);
     result.rejected = addCounts(result.rejected ?? {}, screened.rejected);
@@ -203,7 +235,7 @@ async function produceResult(
     result.exhausted = batch.exhausted || screened.accepted.length === 0;
     result.complete = !verifying && (wanted() <= 0 || result.exhausted);
     // Stored before verifying: what was paid for survives a verifier outage.
-    await store({ tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 });
+    await store({ tokensIn: batch.tokensIn + embeddingTokens, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 });
     if (verifying) {
       // Two batches in a row the verifier turns away entirely: a model going wrong; stop paying.
       // (One alone may be a small tail batch holding a single bad question.)

@@ -172,21 +172,62 @@ export function isNearDuplicate(a: Comparable, b: Comparable, lang?: string, thr
   return similarity(signatureOf(a, lang), signatureOf(b, lang)) >= threshold;
 }
 
+/** `small` ⊆ `large`. */
+function within(small: ReadonlySet<string>, large: ReadonlySet<string>): boolean {
+  for (const item of small) if (!large.has(item)) return false;
+  return true;
+}
+
+/**
+ * The embedding path's looser subject check: one side's numbers and names are all found on the other
+ * (a paraphrase often adds a detail: "the Baroque composer", "created in 1928"), where the lexical
+ * path wants both ways. Words are left to the embeddings' cosine.
+ */
+function subjectWithin(a: Signature, b: Signature): boolean {
+  const names = (s: Signature) => new Set([...s.entities, ...s.optionalEntities]);
+  const numbers = within(a.numbers, b.numbers) || within(b.numbers, a.numbers);
+  return numbers && (within(a.entities, names(b)) || within(b.entities, names(a)));
+}
+
+/** Embeddings of prompts, unit length, looked up by prompt text; `threshold` is the cosine at or above which two agree. */
+export type PromptEmbeddings = { vectorOf(prompt: string): Float32Array | undefined; threshold: number };
+
+const dot = (a: Float32Array, b: Float32Array) => {
+  let sum = 0;
+  for (let i = 0; i < a.length && i < b.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+};
+
+/**
+ * The embedding path: the lexical verdict, or answers that agree, one side's numbers and names
+ * found on the other, and prompts whose embeddings' cosine reaches the threshold. A prompt without
+ * a vector is an error, never a pass: the caller embeds every candidate first.
+ */
+export function isEmbeddingDuplicate(a: Signature & { prompt: string }, b: Signature & { prompt: string }, embeddings: PromptEmbeddings): boolean {
+  if (!sameAnswer(a, b) || !subjectWithin(a, b)) return false;
+  const va = embeddings.vectorOf(a.prompt);
+  const vb = embeddings.vectorOf(b.prompt);
+  if (!va || !vb) throw new Error('near-duplicate check without an embedding for a prompt');
+  return dot(va, vb) >= embeddings.threshold;
+}
+
 /**
  * The signatures of a whole pool. Candidates are compared only with questions sharing an answer
  * word, so a 500-question pool costs a few comparisons per candidate, not 500. Answers without
  * words (true/false) share one bucket.
  */
 export class NearDuplicateIndex {
-  private readonly byAnswerWord = new Map<string, Signature[]>();
+  private readonly byAnswerWord = new Map<string, Array<Signature & { prompt: string }>>();
 
   constructor(
     private readonly lang?: string,
     private readonly threshold = NEAR_DUPLICATE_THRESHOLD,
+    /** With embeddings, paraphrases the words miss are caught too (answers agree, so buckets still apply). */
+    private readonly embeddings?: PromptEmbeddings,
   ) {}
 
   add(question: Comparable): void {
-    const signature = signatureOf(question, this.lang);
+    const signature = { ...signatureOf(question, this.lang), prompt: question.prompt };
     for (const word of bucketsOf(signature)) {
       const bucket = this.byAnswerWord.get(word) ?? [];
       bucket.push(signature);
@@ -195,13 +236,14 @@ export class NearDuplicateIndex {
   }
 
   hasNearDuplicate(question: Comparable): boolean {
-    const signature = signatureOf(question, this.lang);
+    const signature = { ...signatureOf(question, this.lang), prompt: question.prompt };
     const checked = new Set<Signature>();
     for (const word of bucketsOf(signature)) {
       for (const other of this.byAnswerWord.get(word) ?? []) {
         if (checked.has(other)) continue;
         checked.add(other);
         if (similarity(signature, other) >= this.threshold) return true;
+        if (this.embeddings && isEmbeddingDuplicate(signature, other, this.embeddings)) return true;
       }
     }
     return false;
@@ -209,3 +251,10 @@ export class NearDuplicateIndex {
 }
 
 const bucketsOf = (signature: Signature): Iterable<string> => (signature.answer.size > 0 ? signature.answer : ['']);
+
+/** One pair on the embedding path (the bench scores pairs with it). */
+export function isNearDuplicateByEmbeddings(a: Comparable, b: Comparable, embeddings: PromptEmbeddings, lang?: string): boolean {
+  const sa = { ...signatureOf(a, lang), prompt: a.prompt };
+  const sb = { ...signatureOf(b, lang), prompt: b.prompt };
+  return similarity(sa, sb) >= NEAR_DUPLICATE_THRESHOLD || isEmbeddingDuplicate(sa, sb, embeddings);
+}

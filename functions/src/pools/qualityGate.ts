@@ -1,7 +1,7 @@
 import { detectAll } from 'tinyld';
 import { normalizeQuestionText, questionIdOf, questionSchema, type Question } from '../questions/question';
 import { FLAW_REASONS, itemFlawOf, PoolLeanings, shuffleChoices } from './itemFlaws';
-import { NearDuplicateIndex, type Comparable } from './nearDuplicates';
+import { NearDuplicateIndex, type Comparable, type PromptEmbeddings } from './nearDuplicates';
 import type { StoredQuestion } from './poolStore';
 
 export const REJECTION_REASONS = [
@@ -70,7 +70,15 @@ export type ScreenInput = {
   limit: number;
   /** The pool's question type: the flaw linter judges leanings (longest keys, true/false balance) by it. */
   type?: 'mcq' | 'true_false';
+  /** The embedding path: prompt embeddings of the pool and of every candidate (see `screenablePrompts`). */
+  embeddings?: PromptEmbeddings;
 };
+
+/** The prompts the screen may compare: the pool's, and those of candidates the gate does not turn away. */
+export function screenablePrompts(input: Pick<ScreenInput, 'lang' | 'candidates' | 'pool'>): string[] {
+  const candidates = input.candidates.filter((candidate) => rejectionOf(candidate, input.lang) === undefined).map((candidate) => (candidate as Question).prompt);
+  return [...input.pool.map((question) => question.prompt), ...candidates];
+}
 
 export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCounts; rejectedIds: string[] };
 
@@ -79,7 +87,7 @@ export type ScreenResult = { accepted: StoredQuestion[]; rejected: RejectionCoun
  * in order, up to `limit`, and how many were turned away for each reason.
  */
 export function screenCandidates(input: ScreenInput): ScreenResult {
-  const index = new NearDuplicateIndex(input.lang);
+  const index = new NearDuplicateIndex(input.lang, undefined, input.embeddings);
   const ids = new Set<string>();
   for (const question of input.pool) {
     index.add(question);
@@ -134,4 +142,21 @@ export function addCounts(a: RejectionCounts, b: RejectionCounts): RejectionCoun
   const sum: RejectionCounts = { ...a };
   for (const [reason, count] of Object.entries(b) as [RejectionReason, number][]) sum[reason] = (sum[reason] ?? 0) + count;
   return sum;
+}
+
+/**
+ * An admin's edit of a stored question, judged like a generated candidate: the same schema, gate and
+ * item linter, exact and near duplicates against the rest of the pool (`pool` without the question
+ * itself). Choices keep the admin's order and pool leanings are not judged: the edit is deliberate.
+ */
+export function rejectionOfEdit(input: { lang: string; type: 'mcq' | 'true_false'; question: Question; pool: readonly (Comparable & { id: string })[]; ownIds: readonly string[] }): RejectionReason | undefined {
+  const reason = rejectionOf(input.question, input.lang);
+  if (reason) return reason;
+  const flaw = itemFlawOf(input.question, input.lang, input.type);
+  if (flaw) return flaw;
+  const others = input.pool.filter((q) => !input.ownIds.includes(q.id));
+  if (others.some((q) => q.id === questionIdOf(input.question.prompt))) return 'duplicate';
+  const index = new NearDuplicateIndex(input.lang);
+  for (const question of others) index.add(question);
+  return index.hasNearDuplicate(input.question) ? 'near-duplicate' : undefined;
 }

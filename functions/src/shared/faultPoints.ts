@@ -17,6 +17,24 @@ export const FAULT_POINTS = {
     'generation.afterComplete', // done in Postgres; status mirror still running
     'generation.afterStatusMirror', // mirror done; attempt not recorded
   ],
+  game: [
+    'game.afterAppend', // GAME_ENDED and its follow-up marker committed; nothing applied
+    'game.afterStats', // answer statistics added; no history
+    'game.afterHistory', // history and counters written; draw memory not released
+    'game.afterDrawMemory', // draw memory released; marker still there
+    'game.afterMarkerCleared', // marker deleted; caller not answered
+  ],
+  admin: [
+    'admin.afterRetryRequeue', // retry: reopened or requeued in Postgres; mirror still failed, no task
+    'admin.afterRetryMirror', // retry: mirror pending; no task queued
+    'admin.afterCancel', // cancel: failed in Postgres; mirror still pending or running
+  ],
+  purge: [
+    'purge.afterAttempts', // attempt history purged; daily usage not yet
+    'purge.afterUsage', // daily usage purged; audit trail not yet
+    'purge.afterAudit', // audit trail purged; rate buckets not yet
+    'purge.afterRateBuckets', // rate buckets purged; fill leases not yet
+  ],
 } as const;
 
 export type FaultPath = keyof typeof FAULT_POINTS;

@@ -1,7 +1,7 @@
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
-import { connectFunctionsEmulator, getFunctions } from 'firebase/functions';
+import { connectFunctionsEmulator, getFunctions, type Functions } from 'firebase/functions';
 import { type GenerationStatus, QuestionFactoryClient } from '../../client';
 import { testStack } from './stack';
 
@@ -9,7 +9,7 @@ import { testStack } from './stack';
 
 const apps: FirebaseApp[] = [];
 
-export async function appClient(email: string, password = 'password-123'): Promise<{ client: QuestionFactoryClient; uid: string }> {
+export async function appClient(email: string, password = 'password-123'): Promise<{ client: QuestionFactoryClient; uid: string; functions: Functions }> {
   const { projectId, region, urls, env } = testStack();
   const app = initializeApp({ projectId, apiKey: 'demo-api-key' }, `app-${apps.length}-${Date.now()}`);
   apps.push(app);
@@ -22,7 +22,7 @@ export async function appClient(email: string, password = 'password-123'): Promi
   const [host, port] = env.FIRESTORE_EMULATOR_HOST!.split(':');
   connectFirestoreEmulator(firestore, host!, Number(port));
   const credential = await signInWithEmailAndPassword(auth, email, password);
-  return { client: new QuestionFactoryClient(app, { functions, firestore }), uid: credential.user.uid };
+  return { client: new QuestionFactoryClient(app, { functions, firestore }), uid: credential.user.uid, functions };
 }
 
 export async function closeAppClients(): Promise<void> {

@@ -29,6 +29,8 @@ export default async function globalSetup() {
       OPENAI_QUESTIONS_PER_CALL: 10,
       OPENAI_TIMEOUT_SECONDS: 5,
       GENERATION_MAX_ATTEMPTS: 3,
+      // Disputed questions are held for the review queue (reviewQueue.test.ts), still counted as rejected.
+      VERIFY_HOLD_DISPUTED: 'true',
       FAILED_COOLDOWN_SECONDS: 2,
       QUOTA_USER_DAILY_REQUESTS: 10000,
       // Per-user rate limits stay out of the way of files that draw many times (rateLimits.test.ts

@@ -30,7 +30,7 @@ export async function releaseHeldRequest(
        UPDATE generation_batches
           SET batch_api_tokens_in = batch_api_tokens_in + $4, batch_api_tokens_out = batch_api_tokens_out + $5,
               batch_api_cached_tokens_in = batch_api_cached_tokens_in + $6
-        WHERE batch_id = $1 AND EXISTS (SELECT 1 FROM released)
+        WHERE batch_id = (SELECT batch_id FROM openai_batch_jobs WHERE job_id = $1) AND EXISTS (SELECT 1 FROM released)
      )
      SELECT enqueue_count FROM released`,
     [input.jobId, input.requestKey, input.result === null ? null : JSON.stringify(input.result), input.usage.tokensIn, input.usage.tokensOut, input.usage.cachedTokensIn],
