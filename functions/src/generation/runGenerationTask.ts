@@ -263,6 +263,23 @@ class LeaseLostError extends Error {
 
 const TERMINAL: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 
+/**
+ * A release, failure or deferral Postgres refuses (an outage) is tried again until it lands or the
+ * lease is about to lapse. Given up at once, the row stayed leased, the Cloud Tasks retry found it
+ * "leased elsewhere" and acknowledged, and the work waited for the sweeper after the whole lease.
+ */
+async function untilRecorded(step: () => Promise<unknown>, leaseEndsAt: number): Promise<void> {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await step();
+      return;
+    } catch (error) {
+      if (Date.now() + wait > leaseEndsAt - 5_000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** What generation_status says once a request is final, from its Postgres row. */
 function finalMirror(row: GenerationRequestRow): Parameters<typeof mirrorStatus>[2] {
   if (row.status === 'done') return { status: 'done', generated: row.generated_count ?? 0, error: null, errorCode: null };
@@ -363,7 +380,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       : undefined;
     if (until) {
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
-      await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
+      await untilRecorded(() => deferGenerationRequest(deps.db, requestKey, attempt, until, message), leaseEndsAt);
       await transitioned();
       await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error, { deferred: error instanceof DeferredError }) });
       await finish('deferred', { error: message, until: until.toISOString() });
@@ -372,13 +389,14 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     }
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
-      await failGenerationRequest(deps.db, requestKey, attempt, message);
+      await untilRecorded(() => failGenerationRequest(deps.db, requestKey, attempt, message), leaseEndsAt);
       await transitioned();
       await mirrorBestEffort({ status: 'failed', ...publicErrorOf(error) });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
-    await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
+    // Past the lease (an outage longer than it), the redelivery claims the expired lease itself.
+    await untilRecorded(() => releaseGenerationRequest(deps.db, requestKey, attempt, message), leaseEndsAt).catch(() => undefined);
     await transitioned();
     await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error) });
     await finish('retry', { error: message });
