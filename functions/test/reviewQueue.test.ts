@@ -224,5 +224,59 @@ describe('questions flagged by the players\' statistics', () => {
     expect(await callOrThrow<Outcome>('adminReviewRemove', { item: last.item, version: last.version }, admin)).toMatchObject({ action: 'remove', storedId: null });
     expect((await item(poolKey, sound!.id).get()).data()).toMatchObject({ state: 'removed', stateBy: 'admin@example.com' });
     expect(await auditRows(`${poolKey}/${other!.id}`)).toEqual(['setQuestionState:ok', 'review.edit:ok']);
+
+    // An edit of the prompt makes a new question (ids come from prompts): the old one is removed.
+    const fourth = items[3]!;
+    await callOrThrow('adminSetQuestionState', { poolKey, questionId: fourth.id, state: 'flagged', reason: 'unclear wording' }, admin);
+    const unclear = (await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries[0]!;
+    const countBefore = (await testFirestore().collection('question_pools').doc(poolKey).get()).get('count') as number;
+    const prompt = `${fourth.prompt.replace(/\?$/, '')}, in one word?`;
+    const moved = await callOrThrow<Outcome>('adminReviewEdit', { item: unclear.item, version: unclear.version, prompt, choices: fourth.choices, answerIndex: fourth.answerIndex }, admin);
+    expect(moved.storedId).not.toBe(fourth.id);
+    expect((await item(poolKey, moved.storedId!).get()).data()).toMatchObject({ prompt, choices: fourth.choices, answerIndex: fourth.answerIndex, editedFrom: fourth.id });
+    expect((await item(poolKey, fourth.id).get()).data()).toMatchObject({ state: 'removed', stateReason: `edited after review as ${moved.storedId}` });
+    expect((await testFirestore().collection('question_pools').doc(poolKey).get()).get('count')).toBe(countBefore + 1);
+    // An edit that would duplicate another question of the pool is refused.
+    await callOrThrow('adminSetQuestionState', { poolKey, questionId: items[4]!.id, state: 'flagged' }, admin);
+    const dup = (await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries[0]!;
+    expect(await callFunction('adminReviewEdit', { item: dup.item, version: dup.version, prompt: items[5]!.prompt, choices: items[5]!.choices, answerIndex: items[5]!.answerIndex }, admin))
+      .toMatchObject({ ok: false, status: 'INVALID_ARGUMENT', message: expect.stringMatching(/duplicate/) });
+    // Kept instead: dealt again, vouched for by the admin; the queue is empty.
+    expect(await callOrThrow<Outcome>('adminReviewKeep', { item: dup.item, version: dup.version }, admin)).toMatchObject({ action: 'keep', storedId: items[4]!.id, statsReset: false });
+    expect((await item(poolKey, items[4]!.id).get()).data()).toMatchObject({ state: 'active', stateBy: 'admin@example.com', stateReason: 'kept after review' });
+    expect((await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries).toEqual([]);
+  }, 240_000);
+});
+
+describe('rejections by reason per request, batch and pool', () => {
+  test('the pool and batch totals are the sums of their requests\' counts (gate, linter and verifier)', async () => {
+    const themes = [`review counts ${randomBytes(3).toString('hex')}`, `review counts ${randomBytes(3).toString('hex')}`];
+    for (const theme of themes) await setQuality(theme, { wrongKey: 0.3, ambiguous: 0.1 });
+    const plan = themes.map((theme) => ({ pool: uniquePool({ subject: 'cinema', theme }), targetCount: 5 }));
+    const { batchId } = await callOrThrow<{ batchId: string }>('createBatch', { plan, dryRun: false }, admin);
+    await callOrThrow('startBatch', { batchId }, admin);
+    type Batch = { batch: { rejected: Record<string, number> }; requests: Array<{ requestKey: string; poolKey: string; rejected: Record<string, number> }> };
+    const { requests } = await callOrThrow<Batch>('getBatch', { batchId }, admin);
+    for (const r of requests) expect((await waitForStatus(r.requestKey, ['done', 'failed'], 120_000)).status).toBe('done');
+    const reply = await callOrThrow<Batch>('getBatch', { batchId }, viewer);
+    const { rows } = await testDb().query(`SELECT request_key, pool_key, result->'rejected' AS rejected FROM generation_requests WHERE request_key = ANY($1)`, [requests.map((r) => r.requestKey)]);
+    const sum = (list: Array<Record<string, number> | null>) => list.reduce<Record<string, number>>((total, counts) => {
+      for (const [reason, n] of Object.entries(counts ?? {})) total[reason] = (total[reason] ?? 0) + n;
+      return total;
+    }, {});
+    expect(reply.batch.rejected).toEqual(sum(rows.map((r) => r.rejected)));
+    expect(reply.batch.rejected['key-disputed']).toBeGreaterThan(0);
+    for (const r of reply.requests) expect(r.rejected).toEqual(rows.find((row) => row.request_key === r.requestKey)!.rejected ?? {});
+
+    // A second request for the first pool: the pool's counts are both requests' summed.
+    const poolKey = requests[0]!.poolKey;
+    const more = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: plan[0]!.pool, targetCount: 9 }, player);
+    expect((await waitForStatus(more.requestKey, ['done'], 120_000)).status).toBe('done');
+    const { rows: ofPool } = await testDb().query(`SELECT result->'rejected' AS rejected FROM generation_requests WHERE pool_key = $1`, [poolKey]);
+    expect(ofPool.length).toBeGreaterThanOrEqual(1);
+    const pools = await callOrThrow<{ pools: Array<{ poolKey: string; rejected: Record<string, number> }> }>('adminListPools', { prefix: poolKey }, viewer);
+    expect(pools.pools.find((p) => p.poolKey === poolKey)!.rejected).toEqual(sum(ofPool.map((r) => r.rejected)));
+    const browse = await callOrThrow<{ pool: { rejected: Record<string, number> } }>('adminListPoolQuestions', { poolKey }, viewer);
+    expect(browse.pool.rejected).toEqual(sum(ofPool.map((r) => r.rejected)));
   }, 240_000);
 });

@@ -2,6 +2,7 @@ import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { FailedPreconditionError, NotFoundError } from '../shared/errors';
 import { canonicalJson, sha256Hex } from '../shared/hashing';
 import { type GameEvent, type GameState, GameRuleError, applyEvent, initialState, parseEvent, replay } from './engine';
+import { assertGameFits } from './gameSize';
 import { projectionOf } from './projection';
 
 // A game in Firestore:
@@ -105,6 +106,7 @@ export async function appendEvents(
       appended.push({ ...event, seq: next.seq });
     }
     if (appended.length === 0) return { state, appended, duplicates };
+    assertGameFits(gameId, next);
     for (const event of appended) {
       transaction.create(eventsRef(db, gameId).doc(eventDocId(event.seq)), plain(event));
       transaction.create(eventIdRef(db, gameId, event.id), { id: event.id, seq: event.seq });

@@ -69,7 +69,8 @@ export const rebuildGame = onCall({ ...runtimeOptions('rebuildGame'), secrets: [
 
 /**
  * The live game server's door: POST { gameId, events } with the shared secret in
- * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch), 401 otherwise.
+ * `x-game-server-secret`. 200 with counts, 400 malformed, 409 refused by the engine (whole batch),
+ * 413 `GAME_TOO_LARGE` (the game would not fit its documents; nothing written), 401 otherwise.
  */
 export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'), secrets: [DATABASE_URL, GAME_SERVER_SECRET] }, async (req, res) => {
   if (req.method !== 'POST') {
@@ -101,7 +102,8 @@ export const ingestGameEvents = onRequest({ ...runtimeOptions('ingestGameEvents'
     // A transient failure lets the same signed batch be sent again; a refused one stays used.
     if (mapped.code === 'unavailable' || mapped.code === 'internal') await releaseSignature(firestore, check.signatureId).catch(() => undefined);
     const details = (mapped.details ?? {}) as { rule?: string };
-    const status = mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
+    const status = details.rule === 'GAME_TOO_LARGE' ? 413
+      : mapped.code === 'invalid-argument' || details.rule === 'INVALID_EVENT' ? 400 : mapped.code === 'failed-precondition' ? 409 : mapped.httpErrorCode.status;
     res.status(status).json({ error: mapped.message, ...(mapped.details ? { details: mapped.details } : {}) });
   }
 });

@@ -1,6 +1,7 @@
 import type { EventOf, GameEvent } from './events';
 import { gameEventSchema } from './events';
 import { scoreAnswer } from './scoring';
+import { GAME_DOC_BUDGET_BYTES, maxQuestionsFor, slotsBytes } from './size';
 import { type GameState, initialState, type QuestionState } from './state';
 
 export type GameRuleCode =
@@ -9,7 +10,7 @@ export type GameRuleCode =
   | 'NO_PLAYERS' | 'ROUND_IN_PROGRESS' | 'NO_ROUND' | 'WRONG_ROUND' | 'TOO_MANY_QUESTIONS'
   | 'UNKNOWN_QUESTION' | 'NOT_IN_ROUND' | 'ALREADY_SHOWN' | 'CONTENT_MISMATCH' | 'BAD_CHOICE'
   | 'NOT_SHOWN' | 'AFTER_ROUND_ENDED' | 'NOT_BUZZER_ROUND' | 'ALREADY_BUZZED' | 'NOT_BUZZ_WINNER'
-  | 'ALREADY_ANSWERED' | 'TIME_UP' | 'NO_ANSWER' | 'ALREADY_SCORED' | 'WRONG_POINTS' | 'UNSCORED_ANSWERS';
+  | 'ALREADY_ANSWERED' | 'TIME_UP' | 'NO_ANSWER' | 'ALREADY_SCORED' | 'WRONG_POINTS' | 'UNSCORED_ANSWERS' | 'GAME_TOO_LARGE';
 
 /** An event the rules forbid, said the way a person reads a log: "event 12: ANSWER_SUBMITTED for question 4 after ROUND_ENDED". */
 export class GameRuleError extends Error {
@@ -51,6 +52,9 @@ function reduce(state: GameState, event: GameEvent, fail: Fail): GameState {
   switch (event.type) {
     case 'GAME_CREATED': {
       if (state.status !== 'new') fail('ALREADY_CREATED', 'after GAME_CREATED');
+      if (slotsBytes(event.questionCount, event.maxPlayers) > GAME_DOC_BUDGET_BYTES) {
+        fail('GAME_TOO_LARGE', `of ${event.maxPlayers} players × ${event.questionCount} questions: a game document would pass Firestore's 1 MiB (at most ${maxQuestionsFor(event.maxPlayers)} questions for ${event.maxPlayers} players)`);
+      }
       // Field by field: a stored event may carry more (its seq), which is not part of the game.
       const { gameId, mode, createdBy, pool, questionCount, timeLimitMs, maxPlayers, joinCode } = event;
       const game = { gameId, mode, createdBy, pool: { ...pool }, questionCount, timeLimitMs, maxPlayers, createdAt: event.at, ...(joinCode === undefined ? {} : { joinCode }) };

@@ -3,3 +3,4 @@ export * from './events';
 export * from './scoring';
 export * from './state';
 export * from './applyEvent';
+export * from './size';

@@ -115,7 +115,7 @@ async function scenario(point: FaultPointName, mode: 'crash' | 'throw'): Promise
   // 2. The writer's work paid once: lines OpenAI answered plus sync calls make exactly the work asked.
   expect({ ...context, paid: stats.billedLines + calls.calls }).toEqual({ ...context, paid: WORK_UNITS });
   // 3. Every token the fake billed (Batch API lines, sync writer and verifier calls) is on a request.
-  expect({ ...context, charged: requests.reduce((n, r) => n + r.tokens, 0) }).toEqual({ ...context, charged: calls.tokens });
+  expect({ ...context, charged: requests.reduce((n, r) => n + r.tokens, 0) }).toEqual({ ...context, charged: calls.billed });
   // 4. Every request done, its pool equal to its stored result.
   for (const request of requests) {
     const pool = (await poolItemSnapshots(request.pool_key)).length;
