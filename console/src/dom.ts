@@ -72,3 +72,9 @@ export function errorText(error: unknown): string {
 export function fill(parent: Element, ...children: Array<Child | Child[]>): void {
   parent.replaceChildren(...children.flat().filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
 }
+
+/** Counts by reason, largest first ("near-duplicate 4 · key-disputed 2"), or "none". */
+export function byReason(counts: Record<string, number> | null | undefined): string {
+  const entries = Object.entries(counts ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return entries.length ? entries.map(([reason, n]) => `${reason} ${n}`).join(' · ') : 'none';
+}

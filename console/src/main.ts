@@ -11,11 +11,13 @@ import { overviewView } from './views/overview';
 import { poolsView } from './views/pools';
 import { queueView } from './views/queue';
 import { requestsView } from './views/requests';
+import { reviewView } from './views/review';
 
 const VIEWS: Record<string, View> = {
   overview: overviewView,
   requests: requestsView,
   pools: poolsView,
+  review: reviewView,
   batches: batchesView,
   queue: queueView,
   discovery: discoveryView,

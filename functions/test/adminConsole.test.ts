@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { ARTIFACTS, clearScreenshots, closeBrowser, openConsole, screenshot, signInAs, viewReady } from './support/browser';
-import { injectFaults } from './support/fakeOpenAI';
+import { injectFaults, setQuality, truthsOf } from './support/fakeOpenAI';
 import { poolItemSnapshots, uniquePool, waitForAttemptRows, waitForStatus } from './support/pools';
 import { ProviderFixtures } from './support/providerFixtures';
 import { closeTestClients, testDb, testFirestore, testStack } from './support/stack';
@@ -202,6 +202,8 @@ describe('pools', () => {
     const page = await adminPage(`#/pools?prefix=${encodeURIComponent(accepted.poolKey)}`);
     await viewReady(page, 'pools');
     await page.waitForSelector(`#pool-table a[href="#/pools/${encodeURIComponent(accepted.poolKey)}"]`);
+    // Rejections by reason over the pool's requests (the facts generator's: none, or duplicates).
+    expect(await text(page, `#pool-table [data-rejected="${accepted.poolKey}"]`)).toMatch(/^(none|[a-z-]+ \d+( · [a-z-]+ \d+)*)$/);
     await screenshot(page, 'pools');
     await page.click(`#pool-table a[href="#/pools/${encodeURIComponent(accepted.poolKey)}"]`);
     await viewReady(page, 'pools');
@@ -294,6 +296,7 @@ describe('batches', () => {
       expect(Number(outcomeRows[i]!.split('\t')[4])).toBeGreaterThanOrEqual(link.target_count);
     });
     await unchanged();
+    expect(await text(page, '#batch-rejected')).toMatch(/^Rejected by the gate, linter and verifier: (none|[a-z-]+ \d+)/);
     await screenshot(page, 'batches');
 
     // The Requests view, filtered by this batch, lists exactly its requests.
@@ -360,6 +363,48 @@ describe('queue, discovery, audit', () => {
   });
 });
 
+describe('review', () => {
+  test('the review view shows a held question with the verifier\'s answer; fixing its key takes it out of the queue and into the pool', async () => {
+    const theme = `console review ${randomBytes(4).toString('hex')}`;
+    await setQuality(theme, { wrongKey: 0.5 });
+    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 6 }, player);
+    expect((await waitForStatus(accepted.requestKey, ['done'], 120_000)).status).toBe('done');
+    // Which held question has a wrong key (the verifier may dispute a right one too), and its truth.
+    const admin = await signIn('admin@example.com', 'admin-password');
+    type Entry = { item: { questionId: string }; question: { prompt: string; choices: string[]; answerIndex: number }; verifier: { answers: number[] } };
+    const { entries } = await callOrThrow<{ entries: Entry[] }>('adminListReview', { poolKey: accepted.poolKey, reason: 'key-disputed', limit: 100 }, admin);
+    const truths = new Map((await truthsOf(theme)).map((t) => [t.prompt, t]));
+    const truthOf = (e: Entry) => e.question.choices.indexOf(truths.get(e.question.prompt.toLowerCase())!.correct[0]!);
+    const target = entries.find((e) => truthOf(e) !== e.question.answerIndex)!;
+    expect(target).toBeDefined();
+
+    const page = await adminPage(`#/review?${new URLSearchParams({ reason: 'key-disputed', pool: accepted.poolKey })}`);
+    await viewReady(page, 'review');
+    const id = target.item.questionId;
+    expect(await page.locator('#review-table [data-review-id]').count()).toBe(entries.length);
+    expect(await text(page, `[data-review-id="${id}"]`)).toContain(target.question.prompt);
+    // The key and the verifier's blind answer are marked on the choices.
+    const row = page.locator('#review-table tbody tr', { has: page.locator(`[data-review-id="${id}"]`) });
+    expect(await row.locator('li.correct').getAttribute('data-choice')).toBe(String(target.question.answerIndex));
+    expect(await row.locator('li:has(.verifier)').count()).toBeGreaterThan(0);
+    await screenshot(page, 'review');
+
+    const unchanged = await markPage(page);
+    await page.selectOption(`select[data-fix-select="${id}"]`, String(truthOf(target)));
+    await page.click(`button[data-review-action="fix-key"][data-question="${id}"]`);
+    await page.waitForFunction((qid) => {
+      const main = document.querySelector<HTMLElement>('main#view')!;
+      return location.hash.includes('t=') && main.dataset.ready === 'true' && main.dataset.readyFor === location.hash && !document.querySelector(`[data-review-id="${qid}"]`);
+    }, id, { timeout: 30_000 });
+    await unchanged();
+    expect(await page.locator('#review-table [data-review-id]').count()).toBe(entries.length - 1);
+    const stored = (await testFirestore().collection('question_pools').doc(accepted.poolKey).collection('items').doc(id).get()).data()!;
+    expect(stored).toMatchObject({ answerIndex: truthOf(target), keyFixedFrom: target.question.answerIndex });
+    const { rows } = await testDb().query(`SELECT action, outcome FROM admin_actions WHERE actor_uid = $1 AND target = $2`, [admin.uid, `${accepted.requestKey}/${id}`]);
+    expect(rows).toEqual([{ action: 'review.fixKey', outcome: 'ok' }]);
+  }, 180_000);
+});
+
 describe('viewer', () => {
   test('a viewer sees every view and no action', async () => {
     const [failed] = await failedRequests(1);
@@ -370,7 +415,7 @@ describe('viewer', () => {
     await page.waitForSelector('#who:has-text("(viewer)")');
     const hashes = [
       `#/requests?pool=${encodeURIComponent(failed!.poolKey)}`, `#/requests/${failed!.requestKey}`, `#/pools/${encodeURIComponent(written.poolKey)}`,
-      '#/pools', '#/batches', '#/queue', '#/discovery', '#/audit', '#/overview',
+      '#/pools', '#/batches', '#/review', '#/queue', '#/discovery', '#/audit', '#/overview',
     ];
     for (const hash of hashes) {
       await page.evaluate((h) => { location.hash = h; }, hash);
@@ -384,7 +429,7 @@ describe('viewer', () => {
   }, 120_000);
 
   test('every view left a screenshot, taken by this run', () => {
-    for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'batches', 'queue', 'discovery', 'audit']) {
+    for (const name of ['overview', 'requests', 'request-detail', 'pools', 'pool-detail', 'batches', 'review', 'queue', 'discovery', 'audit']) {
       const file = path.join(ARTIFACTS, `${name}.png`);
       expect({ name, exists: fs.existsSync(file) }).toEqual({ name, exists: true });
       const stat = fs.statSync(file);

@@ -226,3 +226,36 @@ describe('questions flagged by the players\' statistics', () => {
     expect(await auditRows(`${poolKey}/${other!.id}`)).toEqual(['setQuestionState:ok', 'review.edit:ok']);
   }, 240_000);
 });
+
+describe('rejections by reason per request, batch and pool', () => {
+  test('the pool and batch totals are the sums of their requests\' counts (gate, linter and verifier)', async () => {
+    const themes = [`review counts ${randomBytes(3).toString('hex')}`, `review counts ${randomBytes(3).toString('hex')}`];
+    for (const theme of themes) await setQuality(theme, { wrongKey: 0.3, ambiguous: 0.1 });
+    const plan = themes.map((theme) => ({ pool: uniquePool({ subject: 'cinema', theme }), targetCount: 5 }));
+    const { batchId } = await callOrThrow<{ batchId: string }>('createBatch', { plan, dryRun: false }, admin);
+    await callOrThrow('startBatch', { batchId }, admin);
+    type Batch = { batch: { rejected: Record<string, number> }; requests: Array<{ requestKey: string; poolKey: string; rejected: Record<string, number> }> };
+    const { requests } = await callOrThrow<Batch>('getBatch', { batchId }, admin);
+    for (const r of requests) expect((await waitForStatus(r.requestKey, ['done', 'failed'], 120_000)).status).toBe('done');
+    const reply = await callOrThrow<Batch>('getBatch', { batchId }, viewer);
+    const { rows } = await testDb().query(`SELECT request_key, pool_key, result->'rejected' AS rejected FROM generation_requests WHERE request_key = ANY($1)`, [requests.map((r) => r.requestKey)]);
+    const sum = (list: Array<Record<string, number> | null>) => list.reduce<Record<string, number>>((total, counts) => {
+      for (const [reason, n] of Object.entries(counts ?? {})) total[reason] = (total[reason] ?? 0) + n;
+      return total;
+    }, {});
+    expect(reply.batch.rejected).toEqual(sum(rows.map((r) => r.rejected)));
+    expect(reply.batch.rejected['key-disputed']).toBeGreaterThan(0);
+    for (const r of reply.requests) expect(r.rejected).toEqual(rows.find((row) => row.request_key === r.requestKey)!.rejected ?? {});
+
+    // A second request for the first pool: the pool's counts are both requests' summed.
+    const poolKey = requests[0]!.poolKey;
+    const more = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: plan[0]!.pool, targetCount: 9 }, player);
+    expect((await waitForStatus(more.requestKey, ['done'], 120_000)).status).toBe('done');
+    const { rows: ofPool } = await testDb().query(`SELECT result->'rejected' AS rejected FROM generation_requests WHERE pool_key = $1`, [poolKey]);
+    expect(ofPool.length).toBeGreaterThanOrEqual(1);
+    const pools = await callOrThrow<{ pools: Array<{ poolKey: string; rejected: Record<string, number> }> }>('adminListPools', { prefix: poolKey }, viewer);
+    expect(pools.pools.find((p) => p.poolKey === poolKey)!.rejected).toEqual(sum(ofPool.map((r) => r.rejected)));
+    const browse = await callOrThrow<{ pool: { rejected: Record<string, number> } }>('adminListPoolQuestions', { poolKey }, viewer);
+    expect(browse.pool.rejected).toEqual(sum(ofPool.map((r) => r.rejected)));
+  }, 240_000);
+});

@@ -3,7 +3,7 @@
 // bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
-// matches, consumed one per call; GET /_control/calls?theme=… counts calls; POST /_control/reset;
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls (and the tokens each billed: 0 for an error status); POST /_control/reset;
 // POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones
 // (except those the request lists in its EXISTING message).
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
@@ -177,7 +177,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const theme = verifying ? `verify:${data.theme}` : data.theme;
     const repair = request.messages.some((m) => m.role === 'assistant');
     if (record && verifying) verifyCalls.push({ theme: data.theme, at: Date.now() });
-    if (record && !verifying) calls.push({ theme, count: data.count, repair, at: Date.now() });
+    const call = { theme, count: data.count, repair, at: Date.now(), tokens: 0 };
+    if (record && !verifying) calls.push(call);
     const fault = record ? faults.get(theme)?.shift() : undefined;
 
     if (fault?.kind === 'status') {
@@ -232,6 +233,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
     const cachedTokens = seenSystemPrompts.has(system) ? Math.ceil(JSON.stringify([{ role: 'system', content: system }]).length / 4) : 0;
     seenSystemPrompts.add(system);
+    call.tokens = promptTokens + completionTokens;
     return { status: 200, headers: {}, body: {
       id: `chatcmpl-${calls.length}`,
       object: 'chat.completion',
@@ -314,7 +316,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const theme = url.searchParams.get('theme');
       const mine = calls.filter((call) => theme === null || call.theme === theme);
       const verifications = verifyCalls.filter((call) => theme === null || call.theme === theme).length;
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), verifications });
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications });
     }
     if (url.pathname === '/_control/quality') {
       const { theme, ...quality } = JSON.parse(body);

@@ -1,5 +1,5 @@
 import { doc, onSnapshot } from 'firebase/firestore';
-import { errorText, h, link, num, statusBadge, table, toast, usd, when, fill } from '../dom';
+import { byReason, errorText, h, link, num, statusBadge, table, toast, usd, when, fill } from '../dom';
 import { call } from '../firebase';
 import type { View, ViewContext } from './types';
 
@@ -18,7 +18,7 @@ type DryRun = {
   pools: Array<{ position: number; poolKey: string; targetCount: number; state: string }>;
   created?: boolean;
 };
-type Outcome = { requestKey: string; poolKey: string; targetCount: number; status: string; questions: number; tokensIn: number; tokensOut: number; costUsd: number; lastError: string | null };
+type Outcome = { requestKey: string; poolKey: string; targetCount: number; status: string; questions: number; tokensIn: number; tokensOut: number; costUsd: number; lastError: string | null; rejected?: Record<string, number> };
 type PlanIssue = { position: number | null; field: string; rule: string };
 
 /** A refused plan names every bad entry: show them all, not only the message's first few. */
@@ -129,10 +129,14 @@ async function batchDetail(ctx: ViewContext, batchId: string): Promise<() => voi
     const mine = ++outcomeSeq;
     const requests = fetched ?? (await call<{ requests: Outcome[] }>('getBatch', { batchId })).requests;
     if (!ctx.isCurrent() || mine !== outcomeSeq) return;
-    fill(outcomes, table(['request', 'pool', 'target', 'status', 'questions', 'tokens', 'cost', 'error'], requests.map((r) => [
-      link(`#/requests/${r.requestKey}`, h('code', {}, r.requestKey.slice(0, 12))), h('code', {}, r.poolKey), String(r.targetCount), statusBadge(r.status), String(r.questions),
-      num(r.tokensIn + r.tokensOut), usd(r.costUsd), h('span', { class: 'error-text' }, r.lastError ?? ''),
-    ]), { id: 'batch-pools' }));
+    // Rejections by reason over the batch: each request once (two pools of a plan may share one).
+    const total: Record<string, number> = {};
+    for (const r of new Map(requests.map((x) => [x.requestKey, x])).values()) for (const [reason, n] of Object.entries(r.rejected ?? {})) total[reason] = (total[reason] ?? 0) + n;
+    fill(outcomes, h('p', { id: 'batch-rejected' }, 'Rejected by the gate, linter and verifier: ', byReason(total)),
+      table(['request', 'pool', 'target', 'status', 'questions', 'tokens', 'cost', 'rejected by reason', 'error'], requests.map((r) => [
+        link(`#/requests/${r.requestKey}`, h('code', {}, r.requestKey.slice(0, 12))), h('code', {}, r.poolKey), String(r.targetCount), statusBadge(r.status), String(r.questions),
+        num(r.tokensIn + r.tokensOut), usd(r.costUsd), h('small', {}, byReason(r.rejected)), h('span', { class: 'error-text' }, r.lastError ?? ''),
+      ]), { id: 'batch-pools' }));
   };
   let busy = false;
   const act = (name: 'startBatch' | 'cancelBatch') => async (event: Event) => {

@@ -1,9 +1,9 @@
-import { card, errorText, h, link, ms, num, percent, table, toast, when, fill } from '../dom';
+import { byReason, card, errorText, h, link, ms, num, percent, table, toast, when, fill } from '../dom';
 import { chart } from '../charts';
 import { call } from '../firebase';
 import type { View, ViewContext } from './types';
 
-type PoolRow = { poolKey: string; lang: string | null; generator: string | null; size: number | null; lastWriteAt: string | null; requests: number };
+type PoolRow = { poolKey: string; lang: string | null; generator: string | null; size: number | null; lastWriteAt: string | null; requests: number; rejected?: Record<string, number> };
 type Question = {
   id: string; prompt: string; choices: string[]; answerIndex: number; explanation?: string; source?: string; model?: string;
   state: 'active' | 'flagged' | 'removed'; stateReason: string | null; stateBy: string | null; stateAt: string | null;
@@ -11,7 +11,7 @@ type Question = {
   answers: { answered: number; correct: number; correctRate: number | null; meanTimeMs: number | null } | null;
 };
 type StateCounts = Record<'active' | 'flagged' | 'removed', number>;
-type PoolQuestions = { pool: { poolKey: string; params: Record<string, unknown> | null; count: number; updatedAt: string | null; states: StateCounts }; questions: Question[]; next?: string };
+type PoolQuestions = { pool: { poolKey: string; params: Record<string, unknown> | null; count: number; updatedAt: string | null; states: StateCounts; rejected?: Record<string, number> }; questions: Question[]; next?: string };
 
 export const poolsView: View = async (ctx) => {
   if (ctx.path[0]) return poolDetail(ctx, ctx.path[0]);
@@ -27,8 +27,9 @@ export const poolsView: View = async (ctx) => {
   const reply = await call<{ pools: PoolRow[]; next?: string }>('adminListPools', { prefix: prefix || undefined, limit: 50, after: ctx.query.get('after') ?? undefined });
   if (!ctx.isCurrent()) return;
   fill(ctx.root, h('h2', {}, 'Pools'), form,
-    table(['pool', 'questions', 'language', 'generator', 'last write', 'requests'], reply.pools.map((p) => [
+    table(['pool', 'questions', 'language', 'generator', 'last write', 'requests', 'rejected by reason'], reply.pools.map((p) => [
       link(`#/pools/${encodeURIComponent(p.poolKey)}`, h('code', {}, p.poolKey)), num(p.size), p.lang ?? '—', p.generator ?? '—', when(p.lastWriteAt), String(p.requests),
+      h('small', { 'data-rejected': p.poolKey }, byReason(p.rejected)),
     ]), { empty: 'No pool matches.', id: 'pool-table' }),
     reply.next ? link(`#/pools?${new URLSearchParams({ prefix, after: reply.next })}`, 'Next page →') : null);
 };
@@ -97,6 +98,8 @@ async function poolDetail(ctx: ViewContext, poolKey: string): Promise<(() => voi
     ),
     rateChart ? h('div', { class: 'charts', id: 'pool-charts' }, rateChart.element) : null,
     h('p', {}, `${reply.pool.count} questions, last write ${when(reply.pool.updatedAt)}. Show: `, ...states.flatMap((s, i) => (i ? [' · ', s] : [s]))),
+    h('p', { id: 'pool-rejected' }, 'Rejected by the gate, linter and verifier (all requests): ', byReason(reply.pool.rejected), ' · ',
+      link(`#/review?${new URLSearchParams({ pool: poolKey })}`, 'its review queue')),
     ctx.canAct ? topUp : null,
     table(['question', 'answers', 'answered', 'state', ...(ctx.canAct ? ['actions'] : [])], reply.questions.map((q) => [
       h('div', {}, q.prompt, h('br'), h('small', { class: 'muted' }, `${q.id.slice(0, 12)} · ${q.source ?? ''} ${q.model ?? ''}`)),

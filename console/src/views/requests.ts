@@ -1,5 +1,5 @@
 import { doc, onSnapshot } from 'firebase/firestore';
-import { errorText, h, link, ms, num, statusBadge, table, toast, when, fill } from '../dom';
+import { byReason, errorText, h, link, ms, num, statusBadge, table, toast, when, fill } from '../dom';
 import { call } from '../firebase';
 import type { View, ViewContext } from './types';
 
@@ -139,7 +139,7 @@ function drawDetail(ctx: ViewContext, body: HTMLElement, d: Detail, reload: () =
       h('dt', {}, 'created / finished'), h('dd', {}, `${when(r.createdAt)} / ${when(r.finishedAt)}`),
       h('dt', {}, 'tokens in / out'), h('dd', {}, `${num(r.tokensIn)} / ${num(r.tokensOut)}`),
       h('dt', {}, 'stored result'), h('dd', { id: 'request-result' }, r.resultBytes === null ? 'none' : `${num(r.resultBytes)} bytes, ${r.questionsInResult ?? 0} questions (${r.generator ?? '?'}, ${r.model ?? '?'})`),
-      h('dt', {}, 'rejected'), h('dd', {}, r.rejected && Object.keys(r.rejected).length ? Object.entries(r.rejected).map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'),
+      h('dt', {}, 'rejected by reason'), h('dd', { id: 'request-rejected' }, byReason(r.rejected)),
       h('dt', {}, 'verifier'), h('dd', { id: 'request-verification' }, r.verification ? `${r.verification.model}: ${r.verification.calls} calls, tokens ${num(r.verification.tokensIn)} / ${num(r.verification.tokensOut)} (part of the totals above); ${Object.entries(r.verification.verdicts).map(([k, v]) => `${k}: ${v}`).join(', ')}` : 'not verified'),
       h('dt', {}, 'params'), h('dd', {}, h('code', {}, JSON.stringify(r.params))),
     ),

@@ -101,7 +101,7 @@ export const adminListPools = onCall(options, async (request) => {
 
 export const adminListPoolQuestions = onCall(options, async (request) => {
   requireRole(request.auth, 'viewer');
-  return withHttpsErrors(() => listPoolQuestions(dependencies().firestore, request.data));
+  return withHttpsErrors(() => listPoolQuestions(dependencies(), request.data));
 });
 
 export const adminSetQuestionState = onCall(options, async (request) => {

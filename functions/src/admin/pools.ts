@@ -10,6 +10,7 @@ import { QUESTION_STATES, setQuestionState } from '../pools/questionState';
 import { addStats, emptyStats, type QuestionStats } from '../games/answerStats';
 import { QUESTION_STATS, STAT_SHARDS, statId } from '../games/questionStats';
 import { listPools } from './queries/listPools';
+import { poolRejections } from './queries/poolRejections';
 
 const poolKey = z.string().min(3).max(400).regex(/^[^/]+$/, 'is not a pool key');
 
@@ -24,7 +25,10 @@ export async function listPoolsPage(deps: { db: Queryable; firestore: Firestore 
   const { prefix, after, limit } = parseInput(listSchema, input ?? {});
   const rows = await listPools(deps.db, { prefix: prefix || undefined, after, limit: limit + 1 });
   const page = rows.slice(0, limit);
-  const docs = page.length ? await deps.firestore.getAll(...page.map((p) => deps.firestore.collection(POOLS).doc(p.poolKey))) : [];
+  const [docs, rejections] = await Promise.all([
+    page.length ? deps.firestore.getAll(...page.map((p) => deps.firestore.collection(POOLS).doc(p.poolKey))) : [],
+    poolRejections(deps.db, page.map((p) => p.poolKey)),
+  ]);
   const pools = page.map((p, i) => {
     const snapshot = docs[i];
     const updatedAt = snapshot?.exists ? snapshot.get('updatedAt')?.toDate?.() as Date | undefined : undefined;
@@ -36,6 +40,8 @@ export async function listPoolsPage(deps: { db: Queryable; firestore: Firestore 
       size: snapshot?.exists ? ((snapshot.get('count') as number | undefined) ?? null) : 0,
       lastWriteAt: updatedAt?.toISOString() ?? p.lastWriteAt,
       requests: p.requests,
+      /** Candidates turned away by reason (gate, linter, verifier), over all the pool's requests. */
+      rejected: rejections.get(p.poolKey) ?? {},
     };
   });
   return { pools, ...(rows.length > limit ? { next: page[page.length - 1]!.poolKey } : {}) };
@@ -49,7 +55,8 @@ const questionsSchema = z.strictObject({
 });
 
 /** A pool's questions with their answers and states; "active" includes questions without a state. */
-export async function listPoolQuestions(firestore: Firestore, input: unknown) {
+export async function listPoolQuestions(deps: { db: Queryable; firestore: Firestore }, input: unknown) {
+  const { firestore } = deps;
   const { poolKey: key, state, after, limit } = parseInput(questionsSchema, input);
   const poolDoc = await firestore.collection(POOLS).doc(key).get();
   if (!poolDoc.exists) throw new NotFoundError(`No pool ${key}`);
@@ -68,9 +75,12 @@ export async function listPoolQuestions(firestore: Firestore, input: unknown) {
   const matching = state === 'all' ? all : all.filter((q) => q.state === state);
   const page = matching.slice(0, limit);
   const more = matching.length > limit || (state !== 'all' && snapshot.size === 1000);
-  const [states, answers] = await Promise.all([countStates(firestore, key), answerStats(firestore, key, page.map((q) => q.id))]);
+  const [states, answers, rejections] = await Promise.all([countStates(firestore, key), answerStats(firestore, key, page.map((q) => q.id)), poolRejections(deps.db, [key])]);
   return {
-    pool: { poolKey: key, params: poolDoc.get('params') ?? null, count: (poolDoc.get('count') as number | undefined) ?? all.length, updatedAt: poolDoc.get('updatedAt')?.toDate?.().toISOString() ?? null, states },
+    pool: {
+      poolKey: key, params: poolDoc.get('params') ?? null, count: (poolDoc.get('count') as number | undefined) ?? all.length, updatedAt: poolDoc.get('updatedAt')?.toDate?.().toISOString() ?? null, states,
+      rejected: rejections.get(key) ?? {},
+    },
     questions: page.map((q, i) => ({ ...q, answers: answers[i] ?? null })),
     ...(more && page.length ? { next: page[page.length - 1]!.id } : {}),
   };

@@ -5,11 +5,9 @@ import { FailedPreconditionError, InvalidInputError, NotFoundError } from '../sh
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import { retryGenerationRequest } from '../generation/retryGenerationRequest';
-import { publicError } from '../generation/publicErrors';
-import { mirrorStatus } from '../generation/statusMirror';
 import type { GenerationTaskQueue } from '../generation/taskQueue';
 import { countPoolQuestions, POOLS } from '../pools/poolStore';
-import { cancelGenerationRequests } from './queries/cancelGenerationRequests';
+import { type BulkResult, cancelRequestKeys } from './cancel';
 import { countRequests } from './queries/countRequests';
 import { getRequestDetail } from './queries/getRequestDetail';
 import { listBatchRequestKeys } from './queries/listBatchRequestKeys';
@@ -119,7 +117,7 @@ async function inChunks<T>(items: T[], size: number, work: (item: T) => Promise<
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-export type BulkResult = { matched: number; changed: number; skipped: number; errors: number };
+export type { BulkResult };
 
 /** Retry: failed requests reopen, stuck ones get a fresh task, done ones are left alone. */
 export async function retryRequests(deps: AdminRequestDeps, input: unknown): Promise<BulkResult> {
@@ -139,9 +137,5 @@ export async function retryRequests(deps: AdminRequestDeps, input: unknown): Pro
 
 export async function cancelRequests(deps: AdminRequestDeps, input: unknown, by: string): Promise<BulkResult> {
   const keys = await selectTargets(deps.db, input);
-  const cancelled = await cancelGenerationRequests(deps.db, keys, by);
-  await inChunks(cancelled, 20, async (key) => {
-    await mirrorStatus(deps.firestore, key, { status: 'failed', ...publicError('cancelled-by-admin') }).catch(() => undefined);
-  });
-  return { matched: keys.length, changed: cancelled.length, skipped: keys.length - cancelled.length, errors: 0 };
+  return cancelRequestKeys(deps, keys, by);
 }

@@ -125,7 +125,7 @@ export async function listReviewQueue(deps: { db: Queryable; firestore: Firestor
       const verifier = verifierOf(row.item);
       entries.push({
         item: { kind: 'held', requestKey: row.requestKey, questionId: String(row.item.id) }, version: HELD_VERSION, poolKey: row.poolKey,
-        reason: (verifier?.verdict ?? 'unverifiable') as ReviewReason, detail: verifier ? `verifier: ${verifier.verdict}` : null, since: row.heldAt,
+        reason: (verifier?.verdict ?? 'unverifiable') as ReviewReason, detail: null, since: row.heldAt,
         question: questionOf(row.item), verifier, stats: null,
       });
     }

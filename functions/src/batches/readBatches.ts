@@ -24,9 +24,11 @@ export type BatchRequestView = {
   /** Additive to the console contract: prompt tokens served from OpenAI's cache, and the model that wrote the pool. */
   cachedTokensIn: number;
   model: string | null;
+  /** Candidates turned away by reason (gate, linter, verifier). */
+  rejected: Record<string, number>;
 };
 
-export async function getBatch(deps: ReadDeps, input: unknown): Promise<{ batch: BatchSummary; requests: BatchRequestView[] }> {
+export async function getBatch(deps: ReadDeps, input: unknown): Promise<{ batch: BatchSummary & { rejected: Record<string, number> }; requests: BatchRequestView[] }> {
   const { batchId } = parseInput(batchIdSchema, input);
   const row = await getBatchRow(deps.db, batchId);
   if (!row) throw new NotFoundError(`No batch ${batchId}`);
@@ -44,8 +46,17 @@ export async function getBatch(deps: ReadDeps, input: unknown): Promise<{ batch:
     lastError: r.last_error,
     cachedTokensIn: r.cached_tokens_in ?? 0,
     model: r.model,
+    rejected: r.state === 'linked' ? (r.rejected ?? {}) : {},
   }));
-  return { batch: toBatchSummary(row, deps.pricing), requests };
+  // The batch's rejections by reason: its requests' summed, each request once (two pools of a plan may share one).
+  const rejected: Record<string, number> = {};
+  const counted = new Set<string>();
+  for (const r of requests) {
+    if (counted.has(r.requestKey)) continue;
+    counted.add(r.requestKey);
+    for (const [reason, n] of Object.entries(r.rejected)) rejected[reason] = (rejected[reason] ?? 0) + n;
+  }
+  return { batch: { ...toBatchSummary(row, deps.pricing), rejected }, requests };
 }
 
 const listSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../shared/errors';
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { parseInput } from '../shared/validation';
 import type { Firestore } from 'firebase-admin/firestore';
@@ -22,7 +23,9 @@ export async function retryGenerationRequest(
   if (!row) throw new NotFoundError(`No generation request ${requestKey}`);
   const enqueueCount = row.status === 'failed' || row.status === 'cancelled' ? await reopenGenerationRequest(deps.db, requestKey, 0) : await forceRequeue(deps.db, requestKey);
   if (enqueueCount === undefined) return { requestKey, status: row.status, requeued: false };
+  await faultPoint('admin.afterRetryRequeue');
   await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
+  await faultPoint('admin.afterRetryMirror');
   await enqueueOwned(deps, requestKey, enqueueCount);
   return { requestKey, status: 'pending', requeued: true };
 }

@@ -183,11 +183,19 @@ async function produceResult(
       throw error;
     }
     usage.modelCalls += batch.modelCalls;
-    // A fault from here to the store loses this call's questions and tokens: see docs/reliability.md.
-    await faultPoint('generation.afterModelCall');
     usage.tokensIn += batch.tokensIn;
     usage.tokensOut += batch.tokensOut;
     usage.cachedTokensIn += batch.cachedTokensIn ?? 0;
+    // Between the answer and the store (which charges it in the same statement) only screening runs
+    // (with near-duplicate embeddings on, one embeddings call, whose failure charges the batch too).
+    // A failure at this point charges the tokens on their own (the store never ran, so never twice);
+    // only a process dying before the store loses them (docs/reliability.md).
+    try {
+      await faultPoint('generation.afterModelCall');
+    } catch (error) {
+      await chargeModelUsage(deps.db, row.request_key, { tokensIn: batch.tokensIn, tokensOut: batch.tokensOut, cachedTokensIn: batch.cachedTokensIn ?? 0 }).catch(() => undefined);
+      throw error;
+    }
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
     const screenInput = { lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() };
     let embeddingTokens = 0;
@@ -244,6 +252,23 @@ class LeaseLostError extends Error {
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
+
+/**
+ * A release, failure or deferral Postgres refuses (an outage) is tried again until it lands or the
+ * lease is about to lapse. Given up at once, the row stayed leased, the Cloud Tasks retry found it
+ * "leased elsewhere" and acknowledged, and the work waited for the sweeper after the whole lease.
+ */
+async function untilRecorded(step: () => Promise<unknown>, leaseEndsAt: number): Promise<void> {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await step();
+      return;
+    } catch (error) {
+      if (Date.now() + wait > leaseEndsAt - 5_000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
 
 /** What generation_status says once a request is final, from its Postgres row. */
 function finalMirror(row: GenerationRequestRow): Parameters<typeof mirrorStatus>[2] {
@@ -335,7 +360,7 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
       : undefined;
     if (until) {
       // Not the request's fault: give the attempt back so deferrals never exhaust max_attempts.
-      await deferGenerationRequest(deps.db, requestKey, attempt, until, message);
+      await untilRecorded(() => deferGenerationRequest(deps.db, requestKey, attempt, until, message), leaseEndsAt);
       await transitioned();
       await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error, { deferred: error instanceof DeferredError }) });
       await finish('deferred', { error: message, until: until.toISOString() });
@@ -344,13 +369,14 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     }
     // Out of attempts, a transient fault is final too; otherwise Cloud Tasks retries with backoff.
     if (error instanceof PermanentGenerationError || attempt >= row.max_attempts) {
-      await failGenerationRequest(deps.db, requestKey, attempt, message);
+      await untilRecorded(() => failGenerationRequest(deps.db, requestKey, attempt, message), leaseEndsAt);
       await transitioned();
       await mirrorBestEffort({ status: 'failed', ...publicErrorOf(error) });
       await finish('failed', { error: message });
       return { outcome: 'failed', error: message };
     }
-    await releaseGenerationRequest(deps.db, requestKey, attempt, message).catch(() => undefined);
+    // Past the lease (an outage longer than it), the redelivery claims the expired lease itself.
+    await untilRecorded(() => releaseGenerationRequest(deps.db, requestKey, attempt, message), leaseEndsAt).catch(() => undefined);
     await transitioned();
     await mirrorBestEffort({ status: 'pending', ...publicErrorOf(error) });
     await finish('retry', { error: message });

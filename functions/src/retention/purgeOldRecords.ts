@@ -1,3 +1,4 @@
+import { faultPoint } from '../shared/faultPoints';
 import type { Queryable } from '../shared/postgres';
 import { purgeAdminActions } from './queries/purgeAdminActions';
 import { purgeExpiredFillLeases } from './queries/purgeExpiredFillLeases';
@@ -35,10 +36,15 @@ export async function purgeOldRecords(db: Queryable, policy: RetentionPolicy): P
   for (const [name, days] of Object.entries(policy)) {
     if (!Number.isInteger(days) || days < 1) throw new Error(`retention ${name} must be a whole number of days ≥ 1, not ${days}`);
   }
+  // Each step stands alone: a run that dies between two is finished by the scheduler's retry or the next day's run.
   const attempts = await drain(() => purgeGenerationAttempts(db, policy.attemptsDays, BATCH));
+  await faultPoint('purge.afterAttempts');
   const usage = await drain(() => purgeUsageDaily(db, policy.usageDays, BATCH));
+  await faultPoint('purge.afterUsage');
   const audit = await drain(() => purgeAdminActions(db, policy.auditDays, BATCH));
+  await faultPoint('purge.afterAudit');
   const rateBuckets = await drain(() => purgeIdleRateBuckets(db, IDLE_BUCKET_MINUTES, BATCH));
+  await faultPoint('purge.afterRateBuckets');
   const fillLeases = await drain(() => purgeExpiredFillLeases(db, BATCH));
   return { attempts, usage, audit, rateBuckets, fillLeases, durationMs: Date.now() - started };
 }

@@ -24,6 +24,17 @@ export const FAULT_POINTS = {
     'game.afterDrawMemory', // draw memory released; marker still there
     'game.afterMarkerCleared', // marker deleted; caller not answered
   ],
+  admin: [
+    'admin.afterRetryRequeue', // retry: reopened or requeued in Postgres; mirror still failed, no task
+    'admin.afterRetryMirror', // retry: mirror pending; no task queued
+    'admin.afterCancel', // cancel: failed in Postgres; mirror still pending or running
+  ],
+  purge: [
+    'purge.afterAttempts', // attempt history purged; daily usage not yet
+    'purge.afterUsage', // daily usage purged; audit trail not yet
+    'purge.afterAudit', // audit trail purged; rate buckets not yet
+    'purge.afterRateBuckets', // rate buckets purged; fill leases not yet
+  ],
 } as const;
 
 export type FaultPath = keyof typeof FAULT_POINTS;
