@@ -14,7 +14,8 @@ import type { CheckedAnswer, DrawResult } from '../src/draws/drawQuestions';
 import type { PoolParamsInput } from '../src/questions/poolParams';
 
 /** `errorCode` is stable (contract/generationStatus.json lists them); `error` is a fixed sentence for people. */
-export type GenerationStatus = { status: 'pending' | 'running' | 'done' | 'failed'; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null };
+/** `target` is the pool's: a request for more raises it (one generation per pool), so it may exceed the caller's. */
+export type GenerationStatus = { status: 'pending' | 'running' | 'done' | 'failed'; generated?: number; poolSize?: number; target?: number; error?: string | null; errorCode?: PublicErrorCode | null };
 
 export class QuestionFactoryClient {
   readonly functions: Functions;

@@ -46,8 +46,10 @@ export type CreateBatchResult = {
   created?: boolean;
 };
 
-function stateOf(status: GenerationStatus | undefined): PoolState {
-  if (status === 'done') return 'done';
+function stateOf(work: { status: GenerationStatus; targetCount: number } | undefined, targetCount: number): PoolState {
+  const status = work?.status;
+  // A pool done at a lower target is new work: the batch raises it (for the delta).
+  if (status === 'done') return work!.targetCount >= targetCount ? 'done' : 'new';
   if (status === 'pending' || status === 'running') return 'in-flight';
   if (status === 'failed') return 'failed';
   return 'new';
@@ -97,7 +99,7 @@ export async function createBatch(deps: BatchDeps, actor: Actor, input: unknown)
   }
 
   const statuses = await getRequestStatuses(deps.db, plan.entries.map((e) => e.requestKey));
-  const pools = plan.entries.map((entry) => ({ entry, state: stateOf(statuses.get(entry.requestKey)) }));
+  const pools = plan.entries.map((entry) => ({ entry, state: stateOf(statuses.get(entry.requestKey), entry.targetCount) }));
   const est = estimate(deps, pools, mode, deps.pricing.prices);
   const global = await getDailyUsage(deps.db, 'global');
   const budgetLeftTokens = Math.max(0, deps.quotas.globalDailyTokens - global.tokens);

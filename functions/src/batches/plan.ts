@@ -94,19 +94,26 @@ export function expandPlan(input: unknown): ExpandedPlan {
 
   const issues: PlanIssue[] = [];
   const entries: PlanEntry[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, PlanEntry>();
   raw.forEach((item, position) => {
     const parsed = generationRequestSchema.safeParse(item);
     if (!parsed.success) {
       issues.push(...describe(parsed.error.issues, position, item));
       return;
     }
+    // One entry per pool (the pool is the unit of work): a pool listed twice asks for the larger target.
     const requestKey = requestKeyOf(parsed.data);
-    if (seen.has(requestKey)) return;
-    seen.add(requestKey);
-    entries.push({ position, pool: parsed.data.pool, targetCount: parsed.data.targetCount, poolKey: poolKeyOf(parsed.data.pool), requestKey });
+    const earlier = seen.get(requestKey);
+    if (earlier) {
+      earlier.targetCount = Math.max(earlier.targetCount, parsed.data.targetCount);
+      return;
+    }
+    const entry = { position, pool: parsed.data.pool, targetCount: parsed.data.targetCount, poolKey: poolKeyOf(parsed.data.pool), requestKey };
+    seen.set(requestKey, entry);
+    entries.push(entry);
   });
   if (issues.length > 0) refuse(issues);
-  const batchId = sha256Hex(canonicalJson(entries.map((e) => e.requestKey).sort()));
+  // The targets are part of the plan: the same pools at other targets are another batch.
+  const batchId = sha256Hex(canonicalJson(entries.map((e) => `${e.requestKey}:${e.targetCount}`).sort()));
   return { batchId, entries };
 }

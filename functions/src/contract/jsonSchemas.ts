@@ -32,6 +32,8 @@ const generationStatusDoc = z.object({
   status,
   generated: z.int().optional(),
   poolSize: z.int().optional(),
+  /** The pool's target: one generation per pool, raised by a request for more (may exceed the caller's). */
+  target: z.int().optional(),
   /** A fixed client-safe sentence; the raw error is admin-only (request detail). */
   error: z.string().nullable().optional(),
   errorCode: z.enum(Object.keys(PUBLIC_ERROR_CODES) as [PublicErrorCode, ...PublicErrorCode[]]).nullable().optional(),

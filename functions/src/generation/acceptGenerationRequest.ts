@@ -15,7 +15,7 @@ import { reopenForUser } from './queries/reopenGenerationRequest';
 import type { GenerationStatus } from './queries/types';
 import { type ChargeRefusal, readKnownRequest, upsertGenerationRequest } from './queries/upsertGenerationRequest';
 import { markRequesterMirrored, releaseRequesterMirror } from './queries/markRequesterMirrored';
-import { mirrorRequester, mirrorStatus, repairRequester } from './statusMirror';
+import { mirrorRequester, mirrorStatus, mirrorTarget, repairRequester } from './statusMirror';
 import type { GenerationTaskQueue } from './taskQueue';
 
 export type AcceptDeps = {
@@ -100,14 +100,15 @@ function prepare(generators: readonly QuestionGenerator[], input: unknown): Prep
 const knownRequesters = new LRUCache<string, true>({ max: 50_000 });
 
 /**
- * "Ensure pool P holds at least N questions": one row, one task, one generator run however
- * many identical requests arrive.
+ * "Ensure pool P holds at least N questions": one row per pool, one task, one generator run however
+ * many requests for the pool arrive. A higher target raises the work's target (in flight: the run
+ * picks it up; done: reopened once, for the delta); a lower or equal one joins it.
  */
 export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, input: unknown): Promise<AcceptedRequest> {
   const { request, poolKey, requestKey, paid } = prepare(deps.generators, input);
   const knownKey = `${requestKey}/${uid}`;
   const known = knownRequesters.has(knownKey) ? await readKnownRequest(deps.db, requestKey, uid) : undefined;
-  if (known && !isStalled(known.status, known.unqueued)) return { requestKey, poolKey, status: known.status, created: false };
+  if (known && !isStalled(known.status, known.unqueued) && known.targetCount >= request.targetCount) return { requestKey, poolKey, status: known.status, created: false };
   // Everyone else, and the rare known requester of stalled work, meets the full statement.
   const row = await upsertGenerationRequest(deps.db, {
     requestKey,
@@ -122,7 +123,7 @@ export async function acceptGenerationRequest(deps: AcceptDeps, uid: string, inp
   if (row.outcome === 'over-quota') throw overQuotaError(deps, row.limit);
   // A known requester asking again: the statement was the whole call. (One whose documents another
   // call is still writing leaves them to it; only a confirmed one is remembered on the instance.)
-  if (!row.newRequester && !row.repairRequester && !isStalled(row.status, row.enqueuedAt === null)) {
+  if (!row.newRequester && !row.repairRequester && !row.raised && !isStalled(row.status, row.enqueuedAt === null)) {
     await faultPoint('accept.afterUpsert');
     if (row.knownMirrored) knownRequesters.set(knownKey, true);
     return { requestKey, poolKey, status: row.status, created: row.created };
@@ -150,8 +151,9 @@ async function finishAccept(
   // failure here (a requester still unmarked) writes it again.
   const requesterWritten = row.newRequester || row.repairRequester
     ? (async () => {
-        const target = { requestKey, poolKey, targetCount, uid };
-        if (row.repairRequester) await repairRequester(deps.firestore, { ...target, status: row.status });
+        const target = { requestKey, poolKey, targetCount: row.targetCount, uid };
+        // Work carried forward by the pool-unit migration has no status document yet: created here.
+        if (row.repairRequester || row.statusUnmirrored) await repairRequester(deps.firestore, { ...target, status: row.status });
         else await mirrorRequester(deps.firestore, { ...target, created: row.created });
         await faultPoint('accept.afterRequesterMirror');
         // The mark only spares this requester's later calls the write; the call does not wait for
@@ -161,7 +163,15 @@ async function finishAccept(
     : undefined;
   // A repaired call may have died before its enqueue: the same task id makes this a no-op if not.
   const requeue = row.repairRequester && row.status === 'pending' && row.enqueuedAt !== null;
-  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status) : resumeStalled(deps, requestKey, row, uid, paid);
+  const queued = row.created || requeue ? enqueueOnce(deps, requestKey, row.enqueueCount).then(() => row.status)
+    // Done work raised to a higher target: its one follow-up task, the status reopened first (the
+    // run's "running" must not be overwritten by a late "pending").
+    : row.raised === 'reopened'
+      ? mirrorStatus(deps.firestore, requestKey, { status: 'pending', target: row.targetCount, error: null, errorCode: null })
+          .then(() => enqueueOnce(deps, requestKey, row.enqueueCount)).then(() => row.status)
+      : row.raised === 'raised'
+        ? mirrorTarget(deps.firestore, requestKey, row.targetCount).then(() => row.status)
+        : resumeStalled(deps, requestKey, row, uid, paid, targetCount);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;
   if (status.status === 'rejected') throw status.reason;
@@ -184,7 +194,9 @@ async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: n
  * Rare paths: a pending request whose enqueue failed is queued by the next caller; a failed or
  * cancelled one is reopened (after its cooldown), its status mirrored before the enqueue.
  */
-async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }, uid: string, paid: boolean): Promise<GenerationStatus> {
+async function resumeStalled(
+  deps: AcceptDeps, requestKey: string, row: { status: GenerationStatus; enqueuedAt: Date | null }, uid: string, paid: boolean, targetCount: number,
+): Promise<GenerationStatus> {
   if (row.status === 'pending' && row.enqueuedAt === null) {
     const enqueueCount = await claimEnqueue(deps.db, requestKey);
     if (enqueueCount !== undefined) await enqueueOwned(deps, requestKey, enqueueCount);
@@ -192,11 +204,11 @@ async function resumeStalled(deps: AcceptDeps, requestKey: string, row: { status
   }
   if (row.status === 'failed' || row.status === 'cancelled') {
     // Reopening is new work: charged and reserved for this caller like any new request.
-    const reopened = await reopenForUser(deps.db, { requestKey, cooldownSeconds: deps.failedCooldownSeconds, uid, quotas: deps.quotas, paid });
+    const reopened = await reopenForUser(deps.db, { requestKey, cooldownSeconds: deps.failedCooldownSeconds, uid, quotas: deps.quotas, paid, targetCount });
     if (reopened === undefined) return row.status;
     if ('refused' in reopened) throw overQuotaError(deps, reopened.refused);
     const { enqueueCount } = reopened;
-    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', error: null, errorCode: null });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'pending', target: reopened.targetCount, error: null, errorCode: null });
     await enqueueOwned(deps, requestKey, enqueueCount);
     return 'pending';
   }

@@ -54,6 +54,8 @@ export type GenerationResult = {
   questions: StoredQuestion[];
   exhausted: boolean;
   complete: boolean;
+  /** The target `complete` refers to: a raised target makes a complete result incomplete again. */
+  target?: number;
   /** Candidates the quality gate and duplicate filter turned away, by reason. */
   rejected?: RejectionCounts;
   /** Screened model questions paid for but not yet verified (a verifier outage leaves them here). */
@@ -93,7 +95,7 @@ async function produceResult(
   usage: Usage,
 ): Promise<GenerationResult> {
   const stored = row.result as GenerationResult | null;
-  if (stored?.complete) return stored;
+  if (stored?.complete && (stored.target === undefined || stored.target >= row.target_count)) return stored;
 
   const pool = await readPoolForScreening(deps.firestore, row.pool_key);
   const inPool = new Set(pool.map((question) => question.id));
@@ -105,10 +107,17 @@ async function produceResult(
 
   const store = async (tokens: { tokensIn: number; tokensOut: number; cachedTokensIn?: number }) => {
     const spent = { tokensIn: tokens.tokensIn, tokensOut: tokens.tokensOut, cachedTokensIn: tokens.cachedTokensIn ?? 0 };
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: spent }))) {
+    result.target = row.target_count;
+    const target = await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: spent });
+    if (target === undefined) {
       // The lease went elsewhere while the model worked: its output is dropped, its bill is not.
       await chargeModelUsage(deps.db, row.request_key, spent);
       throw new LeaseLostError();
+    }
+    // A request for more raised the pool's work meanwhile: this run generates the delta too.
+    if (target > row.target_count) {
+      row.target_count = target;
+      result.exhausted = false;
     }
   };
   /** Verifies what was screened but not yet verified; an outage throws (retried), never accepts. */
@@ -238,9 +247,10 @@ async function produceResult(
     await faultPoint('generation.afterStoreResult');
     reportProgress(deps.firestore, row.request_key, { status: 'running', generated: fresh().length });
   }
-  if (!result.complete) {
+  if (!result.complete || (result.target ?? 0) < row.target_count) {
     result.complete = true;
-    if (!(await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: 0, tokensOut: 0 } }))) throw new LeaseLostError();
+    result.target = row.target_count;
+    if ((await storeGenerationResult(deps.db, { requestKey: row.request_key, attempt, result, usage: { tokensIn: 0, tokensOut: 0 } })) === undefined) throw new LeaseLostError();
   }
   return result;
 }
@@ -328,19 +338,29 @@ export async function runGenerationTask(deps: RunDeps, requestKey: string): Prom
     const params = parsed.data;
 
     const reusedResult = (row.result as GenerationResult | null)?.complete === true;
-    const result = await produceResult(deps, row, params, attempt, leaseEndsAt, usage);
-    // Writes are idempotent, so one abandoned at the end of the lease is harmless if it lands later.
-    const poolSize = await withDeadline(
-      writePoolQuestions(deps.firestore, { poolKey: row.pool_key, params, requestKey, generatedAt: result.generatedAt, questions: result.questions }),
-      leaseEndsAt - Date.now() - 5_000,
-      'the Firestore write',
-    );
-    await faultPoint('generation.afterPoolWrite');
-    if (!(await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length))) throw new LeaseLostError();
+    let result: GenerationResult;
+    let poolSize: number;
+    // One run per pool: a request for more arriving while this run finishes raises the target it
+    // must reach, and the run goes round again for the delta instead of completing.
+    for (;;) {
+      result = await produceResult(deps, row, params, attempt, leaseEndsAt, usage);
+      // Writes are idempotent, so one abandoned at the end of the lease is harmless if it lands later.
+      poolSize = await withDeadline(
+        writePoolQuestions(deps.firestore, { poolKey: row.pool_key, params, requestKey, generatedAt: result.generatedAt, questions: result.questions }),
+        leaseEndsAt - Date.now() - 5_000,
+        'the Firestore write',
+      );
+      await faultPoint('generation.afterPoolWrite');
+      const completion = await completeGenerationRequest(deps.db, requestKey, attempt, result.questions.length, row.target_count);
+      if (completion === true) break;
+      if (completion === false) throw new LeaseLostError();
+      row.target_count = completion;
+      row.result = { ...result, complete: false, exhausted: false };
+    }
     completed = true;
     await faultPoint('generation.afterComplete');
     await transitioned();
-    await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, error: null, errorCode: null });
+    await mirrorStatus(deps.firestore, requestKey, { status: 'done', generated: result.questions.length, poolSize, target: row.target_count, error: null, errorCode: null });
     await faultPoint('generation.afterStatusMirror');
     await finish('done', { generated: result.questions.length, poolSize, reusedResult, model: result.model });
     return { outcome: 'done', generated: result.questions.length, poolSize, reusedResult, modelCalls: usage.modelCalls };

@@ -64,7 +64,11 @@ export async function repairRequester(
 }
 
 /** `error` is a fixed client-safe sentence and `errorCode` its stable code (publicErrors.ts), never raw error text. */
-export type StatusUpdate = { status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null; attempt?: number };
+export type StatusUpdate = {
+  status: GenerationStatus; generated?: number; poolSize?: number; error?: string | null; errorCode?: PublicErrorCode | null; attempt?: number;
+  /** The pool's target: it rises when a request for more raises the pool's work. */
+  target?: number;
+};
 
 /** Clients are told "about once a second"; Firestore sustains about one write a second per document. */
 export const STATUS_MIN_INTERVAL_MS = 1_000;
@@ -104,6 +108,14 @@ async function flushStatus(db: Firestore, requestKey: string, throttle: Throttle
     throttle.lastWriteAt = Date.now();
     throttle.flush = undefined;
   }
+}
+
+/**
+ * A raised target on work in flight. Only the target: the run owns `status`. Two raisers racing
+ * may land out of order; the run's final write carries the target it completed.
+ */
+export async function mirrorTarget(db: Firestore, requestKey: string, target: number): Promise<void> {
+  await db.collection(GENERATION_STATUS).doc(requestKey).set({ target, updatedAt: FieldValue.serverTimestamp() }, { merge: true });
 }
 
 /** Progress without waiting: merged into the next write, never more than one a second. */

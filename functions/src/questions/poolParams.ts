@@ -80,7 +80,11 @@ export function poolKeyOf(params: PoolParams): string {
   return [params.lang, params.country.toLowerCase(), params.level, params.subject, params.theme, params.type, `v${params.version}`].join('|');
 }
 
-/** sha256 of the canonical (pool params, target): identical requests are one unit of work. */
-export function requestKeyOf(request: GenerationRequest): string {
-  return sha256Hex(canonicalJson({ pool: request.pool, targetCount: request.targetCount }));
+/**
+ * sha256 of the canonical pool params: the pool is the unit of work, whatever the target (a higher
+ * target raises the pool's work, a lower one joins it). Migration 1732370000000 computes the same
+ * key in SQL (generation_pool_request_key).
+ */
+export function requestKeyOf(request: { pool: PoolParams; targetCount?: number }): string {
+  return sha256Hex(canonicalJson({ pool: request.pool }));
 }

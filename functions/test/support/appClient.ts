@@ -2,7 +2,7 @@ import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, type Functions } from 'firebase/functions';
-import { QuestionFactoryClient } from '../../client';
+import { type GenerationStatus, QuestionFactoryClient } from '../../client';
 import { testStack } from './stack';
 
 // The mobile app: the Firebase JS SDK against the emulators, through the typed client of client/.
@@ -29,12 +29,18 @@ export async function closeAppClients(): Promise<void> {
   await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
 }
 
-/** Waits, as the app does, on the status listener until the request is done (rejects if it failed). */
-export function untilGenerated(client: QuestionFactoryClient, requestKey: string, timeoutMs = 150_000): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/**
+ * Waits, as the app does, on the status listener until the request is done (rejects if it failed);
+ * resolves with the done status. `reached` skips a done status that is not the one awaited (a pool
+ * done at a lower target that a request for more reopened).
+ */
+export function untilGenerated(
+  client: QuestionFactoryClient, requestKey: string, timeoutMs = 150_000, reached: (status: GenerationStatus) => boolean = () => true,
+): Promise<GenerationStatus> {
+  return new Promise<GenerationStatus>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('pool not generated')), timeoutMs);
     const stop = client.onGenerationStatus(requestKey, (status) => {
-      if (status?.status === 'done') { clearTimeout(timer); stop(); resolve(); }
+      if (status?.status === 'done' && reached(status)) { clearTimeout(timer); stop(); resolve(status); }
       if (status?.status === 'failed') { clearTimeout(timer); stop(); reject(new Error(status.error ?? 'failed')); }
     }, reject);
   });
