@@ -224,6 +224,27 @@ describe('questions flagged by the players\' statistics', () => {
     expect(await callOrThrow<Outcome>('adminReviewRemove', { item: last.item, version: last.version }, admin)).toMatchObject({ action: 'remove', storedId: null });
     expect((await item(poolKey, sound!.id).get()).data()).toMatchObject({ state: 'removed', stateBy: 'admin@example.com' });
     expect(await auditRows(`${poolKey}/${other!.id}`)).toEqual(['setQuestionState:ok', 'review.edit:ok']);
+
+    // An edit of the prompt makes a new question (ids come from prompts): the old one is removed.
+    const fourth = items[3]!;
+    await callOrThrow('adminSetQuestionState', { poolKey, questionId: fourth.id, state: 'flagged', reason: 'unclear wording' }, admin);
+    const unclear = (await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries[0]!;
+    const countBefore = (await testFirestore().collection('question_pools').doc(poolKey).get()).get('count') as number;
+    const prompt = `${fourth.prompt.replace(/\?$/, '')}, in one word?`;
+    const moved = await callOrThrow<Outcome>('adminReviewEdit', { item: unclear.item, version: unclear.version, prompt, choices: fourth.choices, answerIndex: fourth.answerIndex }, admin);
+    expect(moved.storedId).not.toBe(fourth.id);
+    expect((await item(poolKey, moved.storedId!).get()).data()).toMatchObject({ prompt, choices: fourth.choices, answerIndex: fourth.answerIndex, editedFrom: fourth.id });
+    expect((await item(poolKey, fourth.id).get()).data()).toMatchObject({ state: 'removed', stateReason: `edited after review as ${moved.storedId}` });
+    expect((await testFirestore().collection('question_pools').doc(poolKey).get()).get('count')).toBe(countBefore + 1);
+    // An edit that would duplicate another question of the pool is refused.
+    await callOrThrow('adminSetQuestionState', { poolKey, questionId: items[4]!.id, state: 'flagged' }, admin);
+    const dup = (await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries[0]!;
+    expect(await callFunction('adminReviewEdit', { item: dup.item, version: dup.version, prompt: items[5]!.prompt, choices: items[5]!.choices, answerIndex: items[5]!.answerIndex }, admin))
+      .toMatchObject({ ok: false, status: 'INVALID_ARGUMENT', message: expect.stringMatching(/duplicate/) });
+    // Kept instead: dealt again, vouched for by the admin; the queue is empty.
+    expect(await callOrThrow<Outcome>('adminReviewKeep', { item: dup.item, version: dup.version }, admin)).toMatchObject({ action: 'keep', storedId: items[4]!.id, statsReset: false });
+    expect((await item(poolKey, items[4]!.id).get()).data()).toMatchObject({ state: 'active', stateBy: 'admin@example.com', stateReason: 'kept after review' });
+    expect((await callOrThrow<Queue>('adminListReview', { poolKey }, viewer)).entries).toEqual([]);
   }, 240_000);
 });
 

@@ -214,7 +214,9 @@ async function startFakeOpenAI({ port = 0 } = {}) {
         return question;
       });
     }
-    let content = JSON.stringify(verifying ? { verdicts } : { questions });
+    // Verdicts as the verifier's prompt asks: "id:answer" and a defect letter, space-separated.
+    const codes = { none: '', ambiguous: 'A', 'time-sensitive': 'T', unverifiable: 'U' };
+    let content = JSON.stringify(verifying ? { v: verdicts.map((v) => `${v.id}:${v.answer}${codes[v.defect]}`).join(' ') } : { questions });
     let finishReason = 'stop';
     let refusal = null;
     if (fault?.kind === 'malformed') content = `${content.slice(0, Math.floor(content.length / 2))}, oops`;
