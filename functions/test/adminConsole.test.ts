@@ -367,7 +367,7 @@ describe('review', () => {
   test('the review view shows a held question with the verifier\'s answer; fixing its key takes it out of the queue and into the pool', async () => {
     const theme = `console review ${randomBytes(4).toString('hex')}`;
     await setQuality(theme, { wrongKey: 0.5 });
-    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 6 }, player);
+    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 10 }, player);
     expect((await waitForStatus(accepted.requestKey, ['done'], 120_000)).status).toBe('done');
     // Which held question has a wrong key (the verifier may dispute a right one too), and its truth.
     const admin = await signIn('admin@example.com', 'admin-password');
