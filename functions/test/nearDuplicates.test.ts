@@ -26,7 +26,7 @@ function score(pairs: Pair[]) {
 }
 
 // Measured once on the untouched set (docs/pools.md); a change that loses ground fails.
-const TEST_SET_FLOOR = { precision: 1, recall: 0.66 };
+const TEST_SET_FLOOR = { precision: 1, recall: 0.68 };
 
 const question = (prompt: string, choices: string[], answerIndex = 0) => ({ prompt, choices, answerIndex, explanation: '', difficulty: 'easy', source: 'openai', model: 'test' });
 
@@ -70,6 +70,19 @@ describe('near-duplicate detection', () => {
     expect(isNearDuplicate(flute, { prompt: 'Qui a composé La Flûte enchantée ?', choices: ['Salieri', 'Wolfgang Amadeus Mozart'], answerIndex: 1 }, 'fr')).toBe(true);
     const ocean = { prompt: 'Which ocean is the largest?', choices: ['Pacific Ocean', 'Atlantic Ocean'], answerIndex: 0 };
     expect(isNearDuplicate(ocean, { ...ocean, answerIndex: 1 }, 'en')).toBe(false);
+  });
+
+  test('a few synonyms are one word, and a rewording may add a name the other side lacks, never to a name', () => {
+    const ocean = { prompt: 'What is the largest ocean on Earth?', choices: ['Pacific Ocean', 'Atlantic Ocean'], answerIndex: 0 };
+    expect(isNearDuplicate(ocean, { prompt: 'Which is the biggest ocean in the world?', choices: ['Indian', 'Pacific'], answerIndex: 1 }, 'en')).toBe(true);
+    const seasons = { prompt: "Who composed 'The Four Seasons'?", choices: ['Antonio Vivaldi', 'Bach'], answerIndex: 0 };
+    expect(isNearDuplicate(seasons, { prompt: 'Which Baroque composer wrote The Four Seasons?', choices: ['Handel', 'Vivaldi'], answerIndex: 1 }, 'en')).toBe(true);
+    // "South Sudan" is one name: "Sudan" alone is another country.
+    const sudan = { prompt: 'On which continent is Sudan?', choices: ['Africa', 'Asia'], answerIndex: 0 };
+    expect(isNearDuplicate(sudan, { ...sudan, prompt: 'On which continent is South Sudan?' }, 'en')).toBe(false);
+    // True/false statements are all names: one-way names do not apply.
+    const tf = (prompt: string) => ({ prompt, choices: ['True', 'False'], answerIndex: 0 });
+    expect(isNearDuplicate(tf('True or false: Belgium is in Europe.'), tf('True or false: the official currency of Belgium is the euro.'), 'en')).toBe(false);
   });
 
   test("the pool's language decides the stopwords: Spanish \"Sur\" is a name, not French \"sur\"", () => {
