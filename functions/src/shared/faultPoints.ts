@@ -1,5 +1,7 @@
 // Test-only fault injection at the named steps of multi-step paths (docs/reliability.md).
 // Production never installs a hook, so a fault point costs one undefined check.
+import fs from 'node:fs';
+import { UnavailableError } from './errors';
 
 /** Every named point, by path. The fault test enumerates these lists and checks each is reached. */
 export const FAULT_POINTS = {
@@ -35,6 +37,17 @@ export const FAULT_POINTS = {
     'purge.afterAudit', // audit trail purged; rate buckets not yet
     'purge.afterRateBuckets', // rate buckets purged; fill leases not yet
   ],
+  batch: [
+    'batch.afterHold', // Batch API job row and its holds committed; no line recorded, nothing uploaded
+    'batch.afterUpload', // lines recorded, input file uploaded; no OpenAI batch
+    'batch.afterCreate', // OpenAI batch created (paid work under way); its id not stored
+    'batch.afterPoll', // OpenAI's status read; not stored
+    'batch.afterStorePage', // a page of output lines stored; job not marked downloaded
+    'batch.afterDownload', // job downloaded; nothing applied
+    'batch.afterRelease', // a request's result and tokens stored, hold lifted; no task queued
+    'batch.afterApply', // every request released; job not marked applied
+    'batch.afterFallback', // a failed or expired job: a request handed to sync with no result; no task queued
+  ],
 } as const;
 
 export type FaultPath = keyof typeof FAULT_POINTS;
@@ -56,8 +69,8 @@ export function installFaultHook(next: FaultHook | undefined): void {
   hook = next;
 }
 
-/** Thrown by a hook to stand for a failed dependency call at a point. */
-export class InjectedFault extends Error {
+/** Thrown by a hook to stand for a failed dependency call at a point (so clients see `unavailable`). */
+export class InjectedFault extends UnavailableError {
   override readonly name = 'InjectedFault';
   constructor(readonly point: FaultPointName) {
     super(`injected fault at ${point}`);
@@ -68,3 +81,31 @@ export class InjectedFault extends Error {
 export function crashHere(): Promise<never> {
   return new Promise<never>(() => undefined);
 }
+
+type FaultPlan = { probability: number; paths?: string[] };
+
+/**
+ * Emulated functions are processes of their own: the bench soak reaches them through a plan file
+ * (TEST_FAULT_PLAN_FILE), re-read at most once a second, whose points throw at random. Every fault
+ * fired is appended to `<file>.fired`. Throws only: a crash would hold an emulator worker until its timeout.
+ */
+function planHook(file: string): FaultHook {
+  let readAt = 0;
+  let plan: FaultPlan | undefined;
+  return (point) => {
+    if (Date.now() - readAt > 1_000) {
+      readAt = Date.now();
+      try {
+        plan = JSON.parse(fs.readFileSync(file, 'utf8')) as FaultPlan;
+      } catch {
+        plan = undefined;
+      }
+    }
+    if (!plan || Math.random() >= plan.probability || (plan.paths && !plan.paths.includes(point.split('.')[0]!))) return;
+    fs.appendFileSync(`${file}.fired`, `${point}\n`);
+    throw new InjectedFault(point);
+  };
+}
+
+// Read only inside the emulator: a deployed function never looks at the variable.
+if (process.env.FUNCTIONS_EMULATOR === 'true' && process.env.TEST_FAULT_PLAN_FILE) installFaultHook(planHook(process.env.TEST_FAULT_PLAN_FILE));
