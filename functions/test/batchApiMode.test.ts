@@ -38,6 +38,17 @@ async function pollUntilFinal(batchId: string, timeoutMs = 60_000): Promise<Batc
   throw new Error(`batch ${batchId} not final`);
 }
 
+/** The verdicts stored with the batch's questions (a question stored without one counts as "none"). */
+async function verdictsStored(batchId: string): Promise<Record<string, number>> {
+  const { rows } = await testDb().query<{ verdict: string; n: number }>(
+    `SELECT coalesce(q->'verification'->>'verdict', 'none') AS verdict, count(*)::int AS n
+       FROM generation_requests r, jsonb_array_elements(r.result->'questions') q
+      WHERE r.request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1) GROUP BY 1`,
+    [batchId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.verdict, r.n]));
+}
+
 async function poolSizes(created: Created): Promise<number[]> {
   return Promise.all(created.pools.map(async (p) => (await poolItemSnapshots(p.poolKey)).length));
 }
@@ -54,19 +65,45 @@ describe('Batch API mode (mode: "batch")', () => {
     expect(batch.questionsWritten).toBe(24);
     expect(await poolSizes(created)).toEqual([12, 12]);
     expect((await modelCalls(theme)).calls).toBe(0);
-    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 1, cancels: 0, billedLines: 4 });
+    // The writer's batch, then one verification batch: the first blind look at each question (one line per pool).
+    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 2, cancels: 0, billedLines: 4, verifyBatches: 1, verifyLines: 2, verifyBilledLines: 2 });
     expect(batch.tokensIn).toBeGreaterThan(0);
-    // The writer's tokens at half price; the verifier's check of the output runs sync, at full price.
-    const verified = (await testDb().query(`SELECT sum((result->'verification'->>'tokensIn')::int + (result->'verification'->>'tokensOut')::int)::int AS tokens FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)`, [created.batchId])).rows[0];
-    expect(verified.tokens).toBeGreaterThan(0);
-    // Exactly: every writer token went through the Batch API (half price); the only full-price
-    // tokens of the batch are the verifier's.
+    // The writer's tokens and the verifier's first looks at half price; only the extra looks at a
+    // disputed question run sync, at full price (none here: the fake verifier finds every key).
+    const verified = (await testDb().query(
+      `SELECT sum((result->'verification'->>'tokensIn')::int + (result->'verification'->>'tokensOut')::int)::int AS tokens,
+              sum((result->'verification'->>'batchApiTokensIn')::int + (result->'verification'->>'batchApiTokensOut')::int)::int AS via_batch
+         FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)`,
+      [created.batchId],
+    )).rows[0];
+    expect(verified.via_batch).toBeGreaterThan(0);
+    expect((await modelCalls(theme)).verifications).toBe(0);
+    // Exactly: every writer token and every first look went through the Batch API (half price); the
+    // only full-price tokens of the batch are the verifier's sync looks (here none at all).
     const viaApi = (await testDb().query('SELECT (batch_api_tokens_in + batch_api_tokens_out)::int AS tokens FROM generation_batches WHERE batch_id = $1', [created.batchId])).rows[0];
-    expect(batch.tokensIn + batch.tokensOut - viaApi.tokens).toBe(verified.tokens);
-    expect(batch.actualCostUsd).toBeGreaterThan(batch.syncCostUsd / 2);
-    expect(batch.actualCostUsd).toBeLessThan(batch.syncCostUsd);
+    expect(batch.tokensIn + batch.tokensOut - viaApi.tokens).toBe(verified.tokens - verified.via_batch);
+    expect(batch.tokensIn + batch.tokensOut - viaApi.tokens).toBe(0);
+    expect(batch.actualCostUsd).toBeCloseTo(batch.syncCostUsd / 2, 9);
     // Streamed into one row per line (no job-sized value anywhere), downloaded once, nothing held.
     expect((await jobsOf(created.batchId)).map((j) => [j.status, j.downloads, j.lines, j.stored])).toEqual([['applied', 1, 4, 4]]);
+    expect((await jobsOf(created.batchId, 'verify')).map((j) => [j.status, j.downloads, j.lines, j.stored])).toEqual([['applied', 1, 2, 2]]);
+    expect(await verdictsStored(created.batchId)).toEqual({ accepted: 24 });
+    expect(await heldCount(created.batchId)).toBe(0);
+  });
+
+  test('a verify batch that expires: every question verified in sync, none accepted unverified', async () => {
+    const theme = `bapi vexp ${randomBytes(3).toString('hex')}`;
+    await batchFault(`verify:${theme}`, { kind: 'expired' });
+    const created = await startBatchMode(theme);
+    const batch = await pollUntilFinal(created.batchId);
+    expect(batch).toMatchObject({ status: 'done', done: 2, failed: 0 });
+    expect(await poolSizes(created)).toEqual([12, 12]);
+    const calls = await modelCalls(theme);
+    // No writer call in sync; the first looks the expired batch did not take are taken in sync (one call per pool).
+    expect({ writer: calls.calls, verifier: calls.verifications }).toEqual({ writer: 0, verifier: 2 });
+    expect(await batchStats(theme)).toMatchObject({ batches: 1, verifyBatches: 1, verifyBilledLines: 0 });
+    expect((await jobsOf(created.batchId, 'all')).map((j) => j.status)).toEqual(['applied', 'applied']);
+    expect(await verdictsStored(created.batchId)).toEqual({ accepted: 24 });
     expect(await heldCount(created.batchId)).toBe(0);
   });
 
@@ -132,7 +169,9 @@ describe('Batch API mode (mode: "batch")', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(batch).toMatchObject({ status: 'done', done: 2, questionsWritten: 24 });
-    expect((await batchStats(theme)).downloads).toBe(1);
+    // The writer's batch downloaded once; the verify batch of what the resumed poller applied, once.
+    expect((await jobsOf(created.batchId, 'all')).map((j) => j.downloads)).toEqual([1, 1]);
+    expect(await batchStats(theme)).toMatchObject({ batches: 1, verifyBatches: 1, downloads: 2 });
     expect((await modelCalls(theme)).calls).toBe(0);
   });
 
@@ -143,7 +182,7 @@ describe('Batch API mode (mode: "batch")', () => {
     expect((await jobsOf(created.batchId)).map((j) => j.lines)).toEqual([4, 4, 2]);
     const batch = await pollUntilFinal(created.batchId);
     expect(batch).toMatchObject({ status: 'done', done: 5, failed: 0, questionsWritten: 60 });
-    expect(await batchStats(theme)).toEqual({ batches: 3, lines: 10, downloads: 3, cancels: 0, billedLines: 10 });
+    expect(await batchStats(theme)).toMatchObject({ batches: 3, lines: 10, downloads: 6, cancels: 0, billedLines: 10, verifyBatches: 3 });
     expect((await modelCalls(theme)).calls).toBe(0);
     expect((await jobsOf(created.batchId)).map((j) => [j.status, j.stored])).toEqual([['applied', 4], ['applied', 4], ['applied', 2]]);
     // The input byte limit splits the same way: a limit below two pools' lines puts each pool alone.

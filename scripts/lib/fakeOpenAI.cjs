@@ -11,8 +11,8 @@
 // GET /v1/batches (list, newest first), GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
 // FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines|
 // retrieve-error, ratio?} applies to the next batch whose lines ask for that theme (retrieve-error: GET
-// /v1/batches/{id} answers 500); GET /_control/batch-stats?theme= counts batches, lines, output
-// downloads, cancels and lines billed (answered in a completed batch). A cancel moves a running batch to 'cancelling', then 'cancelled' with the
+// /v1/batches/{id} answers 500; theme "verify:<theme>": the verification batch); GET /_control/batch-stats?theme= counts
+// the writer's batches, lines, output downloads, cancels and lines billed (answered in a completed batch), verification batches apart. A cancel moves a running batch to 'cancelling', then 'cancelled' with the
 // output of the lines it finished (none: the fake works all lines at the end).
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
@@ -355,8 +355,14 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     }
     if (url.pathname === '/_control/batch-stats') {
       const theme = url.searchParams.get('theme');
-      const mine = [...batches.values()].filter((b) => b.theme === theme);
-      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0, billedLines: mine.reduce((n, b) => n + (b.billedLines ?? 0), 0) });
+      // The writer's batches; verification batches (lines named "quiz_verdicts") counted apart.
+      const all = [...batches.values()].filter((b) => b.theme === theme);
+      const mine = all.filter((b) => !b.verify);
+      const verify = all.filter((b) => b.verify);
+      return json(200, {
+        batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0, billedLines: mine.reduce((n, b) => n + (b.billedLines ?? 0), 0),
+        verifyBatches: verify.length, verifyLines: verify.reduce((n, b) => n + b.lines.length, 0), verifyBilledLines: verify.reduce((n, b) => n + (b.billedLines ?? 0), 0),
+      });
     }
     if (url.pathname === '/v1/files' && req.method === 'POST') {
       const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
@@ -387,14 +393,17 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       if (!file) return json(404, { error: { message: 'no such input file', type: 'invalid_request_error' } });
       const lines = file.content.split('\n').filter(Boolean).map((line) => JSON.parse(line));
       const theme = dataOf(lines[0]?.body?.messages ?? [])?.theme ?? 'unknown';
-      const fault = batchFaults.get(theme);
-      batchFaults.delete(theme);
+      // A verification batch (lines named "quiz_verdicts") takes the faults queued under "verify:<theme>".
+      const verify = lines[0]?.body?.response_format?.json_schema?.name === 'quiz_verdicts';
+      const faultKey = verify ? `verify:${theme}` : theme;
+      const fault = batchFaults.get(faultKey);
+      batchFaults.delete(faultKey);
       const id = `batch_${nextId++}`;
       const batch = {
         id, object: 'batch', endpoint, errors: null, input_file_id: inputFileId, completion_window: window, status: 'validating', metadata,
         output_file_id: null, error_file_id: null, created_at: Math.floor(Date.now() / 1000), request_counts: { total: lines.length, completed: 0, failed: 0 },
       };
-      batches.set(id, { batch, theme, fault, createdMs: Date.now(), lines });
+      batches.set(id, { batch, theme, fault, createdMs: Date.now(), lines, verify });
       return json(200, batch);
     }
     if (url.pathname === '/v1/batches' && req.method === 'GET') {

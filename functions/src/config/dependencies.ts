@@ -38,6 +38,8 @@ function buildBatchApi(): BatchApiConfig | undefined {
     model: params.OPENAI_MODEL.value(),
     questionsPerCall: params.OPENAI_QUESTIONS_PER_CALL.value(),
     maxFailures: params.BATCH_API_MAX_FAILURES.value(),
+    // Verified questions are first looked at through the Batch API as well (issue 17 §1).
+    ...(params.VERIFY_MODEL_QUESTIONS.value() ? { verifier: { model: params.VERIFIER_MODEL.value(), questionsPerCall: params.VERIFIER_QUESTIONS_PER_CALL.value() } } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import type { PromptEmbeddingStore } from '../pools/promptEmbeddings';
 import type { QuestionGenerator } from '../questions/generator';
 import { billedUsageOf, ModelRateLimitedError } from '../questions/openai/modelErrors';
 import { pickGenerator } from '../questions/pickGenerator';
-import { toVerifiable, type QuestionVerifier, type Verification } from '../questions/openai/verifier';
+import { toVerifiable, type Look, type QuestionVerifier, type Verification } from '../questions/openai/verifier';
 import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
 import { chargeModelUsage } from './queries/chargeModelUsage';
@@ -60,10 +60,16 @@ export type GenerationResult = {
   rejected?: RejectionCounts;
   /** Screened model questions paid for but not yet verified (a verifier outage leaves them here). */
   unverified?: StoredQuestion[];
+  /** First blind looks at `unverified` taken by a Batch API verify job (half price): not asked again. */
+  firstLooks?: Record<string, Look>;
   /** Disputed questions held for review (not in the pool), with their verdicts. */
   held?: StoredQuestion[];
   /** The verifier's work for this request, apart from the writer's: its model, calls, tokens and verdicts. */
-  verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>> };
+  verification?: {
+    model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>>;
+    /** The part of calls and tokens that went through the Batch API (half price, charged when its job let go). */
+    batchApiCalls?: number; batchApiTokensIn?: number; batchApiTokensOut?: number;
+  };
   /** The near-duplicate screen's embeddings (NEAR_DUPLICATE_METHOD=embeddings): model, calls, tokens (charged too). */
   embeddings?: { model: string; calls: number; tokens: number };
 };
@@ -124,7 +130,7 @@ async function produceResult(
   const verifyPending = async (): Promise<number> => {
     const pending = result.unverified ?? [];
     if (pending.length === 0 || !deps.verifier) return 0;
-    const outcome = await deps.verifier.verify(params, pending.map(toVerifiable), leaseEndsAt - LEASE_SAFETY_MS);
+    const outcome = await deps.verifier.verify(params, pending.map(toVerifiable), leaseEndsAt - LEASE_SAFETY_MS, result.firstLooks);
     usage.verifierCalls = (usage.verifierCalls ?? 0) + outcome.calls;
     usage.tokensIn += outcome.tokensIn;
     usage.tokensOut += outcome.tokensOut;
@@ -150,6 +156,7 @@ async function produceResult(
     }
     result.verification = verification;
     result.unverified = [];
+    delete result.firstLooks;
     await store({ tokensIn: outcome.tokensIn, tokensOut: outcome.tokensOut, cachedTokensIn: outcome.cachedTokensIn });
     return accepted;
   };

@@ -44,8 +44,9 @@ export const FAULT_POINTS = {
     'batch.afterPoll', // OpenAI's status read; not stored
     'batch.afterStorePage', // a page of output lines stored; job not marked downloaded
     'batch.afterDownload', // job downloaded; nothing applied
-    'batch.afterRelease', // a request's result and tokens stored, hold lifted; no task queued
+    'batch.afterRelease', // a request's result (or its verify batch's first looks) and tokens stored, hold lifted; no task queued
     'batch.afterApply', // every request released; job not marked applied
+    'batch.afterVerifyHold', // a request's writer result and tokens stored, passed to the verify job; verify batch not submitted
     'batch.afterFallback', // a failed or expired job: a request handed to sync with no result; no task queued
   ],
 } as const;

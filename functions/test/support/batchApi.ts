@@ -13,18 +13,20 @@ const controlUrl = (path: string) => `${testStack().openaiUrl.replace(/\/v1$/, '
 export async function batchFault(theme: string, fault: Record<string, unknown>) {
   await fetch(controlUrl('batch-fault'), { method: 'POST', body: JSON.stringify({ theme, ...fault }) });
 }
-export type Stats = { batches: number; downloads: number; lines: number; cancels: number; billedLines: number };
+/** The writer's batches, lines, downloads (all batches), cancels, lines billed; verification batches apart. */
+export type Stats = { batches: number; downloads: number; lines: number; cancels: number; billedLines: number; verifyBatches: number; verifyLines: number; verifyBilledLines: number };
 export async function batchStats(theme: string): Promise<Stats> {
   return (await (await fetch(`${controlUrl('batch-stats')}?theme=${encodeURIComponent(theme)}`)).json()) as Stats;
 }
 
-/** The batch's OpenAI jobs and their lines, as Postgres holds them. */
-export async function jobsOf(batchId: string) {
+/** The batch's OpenAI jobs and their lines, as Postgres holds them: the writer's (default), the verify jobs (id ending ".v"), or all. */
+export async function jobsOf(batchId: string, kind: 'write' | 'verify' | 'all' = 'write') {
+  const only = kind === 'all' ? '' : kind === 'verify' ? " AND j.job_id LIKE '%.v'" : " AND j.job_id NOT LIKE '%.v'";
   return (await testDb().query(
     `SELECT j.job_id, j.status, j.downloads, j.downloaded_at, j.failures,
             (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id) AS lines,
             (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id AND l.outcome IS NOT NULL) AS stored
-       FROM openai_batch_jobs j WHERE j.batch_id = $1 ORDER BY j.created_at`,
+       FROM openai_batch_jobs j WHERE j.batch_id = $1${only} ORDER BY j.created_at`,
     [batchId],
   )).rows as Array<{ job_id: string; status: string; downloads: number; downloaded_at: Date | null; failures: number; lines: number; stored: number }>;
 }
@@ -34,7 +36,8 @@ export async function heldCount(batchId: string): Promise<number> {
 }
 
 export function batchApiConfig(overrides: Partial<BatchApiConfig> = {}): BatchApiConfig {
-  return { client: new OpenAI({ apiKey: 'test-key', baseURL: testStack().openaiUrl, maxRetries: 0 }), model: 'fake-model', questionsPerCall: 10, ...overrides };
+  // The verifier as the deployed functions configure it (VERIFIER_MODEL, VERIFIER_QUESTIONS_PER_CALL defaults).
+  return { client: new OpenAI({ apiKey: 'test-key', baseURL: testStack().openaiUrl, maxRetries: 0 }), model: 'fake-model', questionsPerCall: 10, verifier: { model: 'gpt-4.1-nano', questionsPerCall: 25 }, ...overrides };
 }
 
 /** The domain's dependencies as the deployed functions build them, with this test's Batch API limits. */

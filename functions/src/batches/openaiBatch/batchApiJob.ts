@@ -8,10 +8,11 @@ import type { GenerationResult } from '../../generation/runGenerationTask';
 import { readPoolForScreening } from '../../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../../pools/qualityGate';
 import { chatCompletionBody, parseModelOutput } from '../../questions/openai/openaiGenerator';
+import { firstLookCalls, firstLooksFrom, readVerdicts, toVerifiable, verifierBody, type Look, type Verdict } from '../../questions/openai/verifier';
 import type { Question } from '../../questions/question';
 import { faultPoint } from '../../shared/faultPoints';
 import type { Queryable } from '../../shared/postgres';
-import { heldRequestsOfJob } from '../queries/heldRequestsOfJob';
+import { heldRequestsOfJob, jobApplied, verifyJobUnsubmitted } from '../queries/heldRequestsOfJob';
 import { holdRequestsForJob, type HeldRequest } from '../queries/holdRequestsForJob';
 import { insertJobLines, type JobLine } from '../queries/insertJobLines';
 import { clearJobFailures, listOpenBatchJobs, recordJobFailure, releasedUnstartedOfJob, runningJobsOfBatch, storedUsageOfRequest, type BatchJobRow } from '../queries/listOpenBatchJobs';
@@ -34,6 +35,12 @@ export type BatchApiConfig = {
   maxBytesPerJob?: number;
   /** Consecutive failed poller passes after which a job lets its requests go to the sync path. */
   maxFailures?: number;
+  /**
+   * The verifier, when model questions are verified: the first blind look at each question the
+   * writer's batch brought goes through a second OpenAI batch (half price); the sync task then
+   * only takes the extra looks of disputed questions.
+   */
+  verifier?: { model: string; questionsPerCall: number };
 };
 
 export type BatchApiDeps = {
@@ -61,8 +68,30 @@ export function customIdOf(requestKey: string, index: number): string {
 
 type Candidate = Pick<HeldRequest, 'request_key' | 'params' | 'target_count' | 'result'>;
 
+/** The verify job that follows a writer job (one per writer job, found again after a crash). */
+export function verifyJobOf(jobId: string): string {
+  return `${jobId}.v`;
+}
+export function isVerifyJob(jobId: string): boolean {
+  return jobId.endsWith('.v');
+}
+const VERIFY_LINE = '-v';
+
+/** A held request's verify lines: the first look at each screened, unverified question, the sync verifier's exact body. */
+function verifyLinesOf(config: BatchApiConfig | undefined, request: Candidate): Array<JobLine & { text: string }> {
+  const params = poolParamsSchema.parse(request.params);
+  const unverified = ((request.result as GenerationResult | null)?.unverified ?? []).map(toVerifiable);
+  const verifier = config?.verifier;
+  return firstLookCalls(unverified, verifier?.questionsPerCall ?? 10).map((call, index) => {
+    const customId = `${request.request_key}${VERIFY_LINE}${index}`;
+    const text = `${JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: verifierBody(verifier?.model ?? 'none', params, call.items) })}\n`;
+    return { customId, requestKey: request.request_key, count: call.ids.length, text };
+  });
+}
+
 /** A request's JSONL lines: the sync generator's exact chat completion body, json_schema included. */
-function linesOf(config: BatchApiConfig | undefined, request: Candidate): Array<JobLine & { text: string }> {
+function linesOf(config: BatchApiConfig | undefined, request: Candidate, jobId?: string): Array<JobLine & { text: string }> {
+  if (jobId && isVerifyJob(jobId)) return verifyLinesOf(config, request);
   const params = poolParamsSchema.parse(request.params);
   const have = ((request.result as GenerationResult | null)?.questions ?? []).length;
   const lines: Array<JobLine & { text: string }> = [];
@@ -124,7 +153,7 @@ async function submitJob(deps: BatchApiDeps, jobId: string, held: readonly HeldR
   let created: string | undefined;
   try {
     await faultPoint('batch.afterHold');
-    const lines = held.flatMap((request) => linesOf(config, request));
+    const lines = held.flatMap((request) => linesOf(config, request, jobId));
     await insertJobLines(deps.db, jobId, lines);
     if (!config) throw new Error('no OpenAI key configured');
     const jsonl = Buffer.concat(lines.map((l) => Buffer.from(l.text)));
@@ -155,7 +184,7 @@ async function findSubmittedBatch(client: OpenAI, jobId: string, since: Date): P
   return undefined;
 }
 
-/** One output or error line → its custom_id and what it brought (questions, usage, failed). */
+/** One output or error line → its custom_id and what it brought (questions or verdicts, usage, failed). */
 function parseLine(line: string, model: string): { customId: string; outcome: LineOutcome } | undefined {
   const parsed = JSON.parse(line) as { custom_id?: string; response?: { status_code?: number; body?: Record<string, unknown> } | null };
   if (!parsed.custom_id) return undefined;
@@ -167,6 +196,16 @@ function parseLine(line: string, model: string): { customId: string; outcome: Li
     cachedTokensIn: body?.usage?.prompt_tokens_details?.cached_tokens ?? 0,
   };
   const content = response?.status_code === 200 ? body?.choices?.[0]?.message?.content : undefined;
+  const verifyAt = parsed.custom_id.lastIndexOf(VERIFY_LINE);
+  if (verifyAt >= 0 && /^\d+$/.test(parsed.custom_id.slice(verifyAt + VERIFY_LINE.length))) {
+    let verdicts: Verdict[] | undefined;
+    try {
+      verdicts = typeof content === 'string' ? readVerdicts(content) : undefined;
+    } catch {
+      verdicts = undefined;
+    }
+    return { customId: parsed.custom_id, outcome: { questions: [], index: Number(parsed.custom_id.slice(verifyAt + VERIFY_LINE.length)), verdicts: verdicts ?? [], usage, failed: !verdicts } };
+  }
   const result = typeof content === 'string' ? parseModelOutput(content, model) : undefined;
   return { customId: parsed.custom_id, outcome: { questions: result?.ok ? result.questions : [], usage, failed: !result?.ok } };
 }
@@ -223,6 +262,7 @@ const NO_USAGE: BatchApiUsage = { tokensIn: 0, tokensOut: 0, cachedTokensIn: 0 }
  * model — or generates what is still missing (failed lines, an expired or failed batch).
  */
 async function applyRequest(deps: BatchApiDeps, jobId: string, request: HeldRequest & { pool_key: string }): Promise<void> {
+  if (isVerifyJob(jobId)) return applyVerifyRequest(deps, jobId, request);
   const model = deps.batchApi?.model ?? 'none';
   const params = poolParamsSchema.parse(request.params);
   const mine = (await lineOutcomesOfRequest(deps.db, jobId, request.request_key)).filter((o): o is LineOutcome => o !== null);
@@ -245,9 +285,63 @@ async function applyRequest(deps: BatchApiDeps, jobId: string, request: HeldRequ
       unverified: [...(previous?.unverified ?? []), ...screened.accepted],
     };
   }
+  if (result?.unverified?.length && deps.batchApi?.verifier) {
+    // Verified through the Batch API too: the request passes to the verify job, charged for the writer's lines.
+    await releaseHeldRequest(deps.db, { jobId, requestKey: request.request_key, result, usage, moveTo: verifyJobOf(jobId) });
+    await faultPoint('batch.afterVerifyHold');
+    return;
+  }
   const enqueueCount = await releaseHeldRequest(deps.db, { jobId, requestKey: request.request_key, result, usage });
   await faultPoint(result ? 'batch.afterRelease' : 'batch.afterFallback');
   if (enqueueCount !== undefined) await enqueueOwned(deps, request.request_key, enqueueCount);
+}
+
+/**
+ * A verify job's answers for one request: the first look at each question is stored with the
+ * request (verdicts left out or unreadable are asked again in sync), the lines' tokens charged as
+ * Batch API tokens, and the request handed to the sync task, which takes only the extra looks of
+ * disputed questions. A failed or expired verify job brings no looks: the sync task verifies all
+ * of them (a verifier outage is never an accept).
+ */
+async function applyVerifyRequest(deps: BatchApiDeps, jobId: string, request: HeldRequest & { pool_key: string }): Promise<void> {
+  const previous = request.result as GenerationResult | null;
+  const unverified = (previous?.unverified ?? []).map(toVerifiable);
+  const byId = new Map(unverified.map((q) => [q.id, q]));
+  const calls = firstLookCalls(unverified, deps.batchApi?.verifier?.questionsPerCall ?? 10);
+  const mine = await lineOutcomesOfRequest(deps.db, jobId, request.request_key);
+  const usage = mine.reduce((sum, o) => (o ? { tokensIn: sum.tokensIn + o.usage.tokensIn, tokensOut: sum.tokensOut + o.usage.tokensOut, cachedTokensIn: sum.cachedTokensIn + o.usage.cachedTokensIn } : sum), NO_USAGE);
+  const firstLooks: Record<string, Look> = { ...previous?.firstLooks };
+  let answered = 0;
+  for (const outcome of mine) {
+    if (!outcome || outcome.index === undefined || !calls[outcome.index]) continue;
+    if (outcome.usage.tokensIn + outcome.usage.tokensOut > 0) answered += 1;
+    Object.assign(firstLooks, firstLooksFrom(calls[outcome.index]!.ids, byId, outcome.verdicts ?? []));
+  }
+  let result: GenerationResult | null = null;
+  if (previous && answered > 0) {
+    const verification = previous.verification ?? { model: deps.batchApi?.verifier?.model ?? 'none', calls: 0, tokensIn: 0, tokensOut: 0, verdicts: {} };
+    result = {
+      ...previous, firstLooks,
+      verification: {
+        ...verification, calls: verification.calls + answered, tokensIn: verification.tokensIn + usage.tokensIn, tokensOut: verification.tokensOut + usage.tokensOut,
+        batchApiCalls: (verification.batchApiCalls ?? 0) + answered,
+        batchApiTokensIn: (verification.batchApiTokensIn ?? 0) + usage.tokensIn,
+        batchApiTokensOut: (verification.batchApiTokensOut ?? 0) + usage.tokensOut,
+      },
+    };
+  }
+  const enqueueCount = await releaseHeldRequest(deps.db, { jobId, requestKey: request.request_key, result, usage });
+  await faultPoint(result ? 'batch.afterRelease' : 'batch.afterFallback');
+  if (enqueueCount !== undefined) await enqueueOwned(deps, request.request_key, enqueueCount);
+}
+
+/** After a writer job's requests passed to its verify job: the verify batch is submitted once (lines not yet recorded). */
+async function submitVerifyJob(deps: BatchApiDeps, jobId: string): Promise<void> {
+  const verifyJobId = verifyJobOf(jobId);
+  if (!(await verifyJobUnsubmitted(deps.db, verifyJobId))) return;
+  const held: HeldRequest[] = [];
+  for (let page = await heldRequestsOfJob(deps.db, verifyJobId, 1_000, ''); page.length > 0; page = await heldRequestsOfJob(deps.db, verifyJobId, 1_000, page[page.length - 1]!.request_key)) held.push(...page);
+  if (held.length > 0) await submitJob(deps, verifyJobId, held);
 }
 
 /** Applies the job's held requests a page at a time; false when the pass ran out of time first. */
@@ -260,6 +354,7 @@ async function applyJob(deps: BatchApiDeps, jobId: string, deadline = Infinity):
       await applyRequest(deps, jobId, request);
     }
   }
+  if (!isVerifyJob(jobId)) await submitVerifyJob(deps, jobId);
   await reofferReleased(deps, jobId);
   await faultPoint('batch.afterApply');
   await markBatchJobApplied(deps.db, jobId);
@@ -325,6 +420,8 @@ export async function pollBatchApiJobs(deps: BatchApiDeps, options: { budgetMs?:
     try {
       if (!job.downloaded_at) {
         if (job.status === 'submitting') {
+          // A verify job is submitted by its writer job's apply, which may still be passing requests to it.
+          if (isVerifyJob(job.job_id) && !(await jobApplied(deps.db, job.job_id.slice(0, -2)))) continue;
           if (Date.now() - job.created_at.getTime() < (options.submitAbandonedMs ?? SUBMIT_ABANDONED_MS)) continue;
           const adopted = deps.batchApi ? await findSubmittedBatch(deps.batchApi.client, job.job_id, job.created_at) : undefined;
           if (adopted) {

@@ -11,14 +11,21 @@ export type BatchApiUsage = { tokensIn: number; tokensOut: number; cachedTokensI
  */
 export async function releaseHeldRequest(
   db: Queryable,
-  input: { jobId: string; requestKey: string; result: unknown | null; usage: BatchApiUsage },
+  input: { jobId: string; requestKey: string; result: unknown | null; usage: BatchApiUsage; moveTo?: string },
 ): Promise<number | undefined> {
+  // moveTo: instead of letting go, the request passes (result and tokens stored the same way) to
+  // the batch's verify job, recorded here if it is the first; no task is queued.
   const { rows } = await db.query<{ enqueue_count: number }>(
-    `WITH released AS (
+    `WITH next_job AS (
+       INSERT INTO openai_batch_jobs (job_id, batch_id)
+       SELECT $7::text, batch_id FROM openai_batch_jobs WHERE job_id = $1 AND $7::text IS NOT NULL
+       ON CONFLICT (job_id) DO NOTHING
+     ), released AS (
        UPDATE generation_requests
           SET result = coalesce($3::jsonb, result), tokens_in = tokens_in + $4, tokens_out = tokens_out + $5,
-              cached_tokens_in = cached_tokens_in + $6, held_by_job = NULL,
-              enqueue_count = enqueue_count + 1, enqueued_at = now(), updated_at = now()
+              cached_tokens_in = cached_tokens_in + $6, held_by_job = $7::text,
+              enqueue_count = enqueue_count + (CASE WHEN $7::text IS NULL THEN 1 ELSE 0 END),
+              enqueued_at = CASE WHEN $7::text IS NULL THEN now() ELSE enqueued_at END, updated_at = now()
         WHERE request_key = $2 AND held_by_job = $1
         RETURNING enqueue_count, requested_by
      ), charged AS (
@@ -33,7 +40,7 @@ export async function releaseHeldRequest(
         WHERE batch_id = (SELECT batch_id FROM openai_batch_jobs WHERE job_id = $1) AND EXISTS (SELECT 1 FROM released)
      )
      SELECT enqueue_count FROM released`,
-    [input.jobId, input.requestKey, input.result === null ? null : JSON.stringify(input.result), input.usage.tokensIn, input.usage.tokensOut, input.usage.cachedTokensIn],
+    [input.jobId, input.requestKey, input.result === null ? null : JSON.stringify(input.result), input.usage.tokensIn, input.usage.tokensOut, input.usage.cachedTokensIn, input.moveTo ?? null],
   );
   return rows[0]?.enqueue_count;
 }

@@ -1,6 +1,13 @@
 import type { Queryable } from '../../shared/postgres';
 
-export type LineOutcome = { questions: unknown[]; usage: { tokensIn: number; tokensOut: number; cachedTokensIn: number }; failed: boolean };
+export type LineOutcome = {
+  questions: unknown[];
+  usage: { tokensIn: number; tokensOut: number; cachedTokensIn: number };
+  failed: boolean;
+  /** A verify line: which of the request's first-look calls it was, and its verdicts. */
+  index?: number;
+  verdicts?: Array<{ id: number; answer: number; defect: 'none' | 'ambiguous' | 'time-sensitive' | 'unverifiable' }>;
+};
 
 /** Some downloaded lines, parsed: each line's outcome is stored once (a download resumed after a crash changes nothing). */
 export async function storeLineOutcomes(db: Queryable, jobId: string, outcomes: ReadonlyArray<{ customId: string; outcome: LineOutcome }>): Promise<void> {

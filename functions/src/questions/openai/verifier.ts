@@ -27,7 +27,8 @@ const DEFECTS = ['none', 'ambiguous', 'time-sensitive', 'unverifiable'] as const
 const DEFECT_CODES: Record<string, (typeof DEFECTS)[number]> = { '': 'none', A: 'ambiguous', T: 'time-sensitive', U: 'unverifiable' };
 export const verdictsSchema = z.strictObject({ v: z.string() });
 export type Verdict = { id: number; answer: number; defect: (typeof DEFECTS)[number] };
-type Look = { storedAnswer: number; defect: (typeof DEFECTS)[number] };
+/** One blind look at a question: the verifier's answer as an index into the stored choices, and its defect. */
+export type Look = { storedAnswer: number; defect: (typeof DEFECTS)[number] };
 
 /** The verdicts of a verifier answer, "0:2 1:0A …"; throws when the answer is not the schema's JSON. */
 export function readVerdicts(content: string): Verdict[] {
@@ -64,7 +65,53 @@ export type VerifyOutcome = {
 
 export interface QuestionVerifier {
   readonly model: string;
-  verify(params: PoolParams, questions: readonly VerifiableQuestion[], deadline?: number): Promise<VerifyOutcome>;
+  /**
+   * `firstLooks`: looks already taken through the Batch API (half price) for some questions; they
+   * are not asked again, and only a disputed one gets its two more looks here.
+   */
+  verify(params: PoolParams, questions: readonly VerifiableQuestion[], deadline?: number, firstLooks?: Readonly<Record<string, Look>>): Promise<VerifyOutcome>;
+}
+
+type Item = { prompt: string; choices: string[] };
+
+/** The verifier's chat completion body: the same for a sync call and a Batch API line. */
+export function verifierBody(model: string, params: PoolParams, items: readonly Item[]) {
+  const data = { country: params.country, lang: params.lang, subject: params.subject, theme: params.theme.replace(/-/g, ' ') };
+  const format = zodResponseFormat(verdictsSchema, 'quiz_verdicts');
+  return {
+    model,
+    temperature: 0,
+    messages: [
+      { role: 'system' as const, content: VERIFIER_SYSTEM_PROMPT },
+      { role: 'user' as const, content: `DATA = ${JSON.stringify(data)}` },
+      { role: 'user' as const, content: `ITEMS\n${itemsText(items)}` },
+    ],
+    response_format: { type: 'json_schema' as const, json_schema: { name: format.json_schema.name, strict: true, schema: format.json_schema.schema as Record<string, unknown> } },
+  };
+}
+
+/** The first look at each question (choices in look 0's order), cut into calls of `questionsPerCall`. */
+export function firstLookCalls(questions: readonly VerifiableQuestion[], questionsPerCall: number): Array<{ ids: string[]; items: Item[] }> {
+  const calls: Array<{ ids: string[]; items: Item[] }> = [];
+  for (let start = 0; start < questions.length; start += questionsPerCall) {
+    const slice = questions.slice(start, start + questionsPerCall);
+    calls.push({ ids: slice.map((q) => q.id), items: slice.map((q) => ({ prompt: q.prompt, choices: verifierOrder(q.id, 0, q.choices.length).map((k) => q.choices[k]!) })) });
+  }
+  return calls;
+}
+
+/** A first-look call's verdicts → each question's look; a verdict left out or out of range is no look (asked again in sync). */
+export function firstLooksFrom(ids: readonly string[], questions: ReadonlyMap<string, VerifiableQuestion>, verdicts: readonly Verdict[]): Record<string, Look> {
+  const looks: Record<string, Look> = {};
+  const byIndex = new Map(verdicts.map((v) => [v.id, v]));
+  for (const [i, id] of ids.entries()) {
+    const question = questions.get(id);
+    const verdict = byIndex.get(i);
+    if (!question || !verdict) continue;
+    const order = verifierOrder(id, 0, question.choices.length);
+    if (verdict.answer < order.length) looks[id] = { defect: verdict.defect, storedAnswer: order[verdict.answer]! };
+  }
+  return looks;
 }
 
 export type OpenAIVerifierOptions = { apiKey: string; baseURL?: string; model: string; questionsPerCall: number; timeoutMs: number };
@@ -104,19 +151,8 @@ export class OpenAIVerifier implements QuestionVerifier {
   }
 
   private async call(params: PoolParams, items: Array<{ prompt: string; choices: string[] }>, timeoutMs: number) {
-    const data = { country: params.country, lang: params.lang, subject: params.subject, theme: params.theme.replace(/-/g, ' ') };
-    const format = zodResponseFormat(verdictsSchema, 'quiz_verdicts');
     try {
-      const completion = await tracedOperation('model', 'chat.completions.create', () => this.client.chat.completions.create({
-        model: this.model,
-        temperature: 0,
-        messages: [
-          { role: 'system', content: VERIFIER_SYSTEM_PROMPT },
-          { role: 'user', content: `DATA = ${JSON.stringify(data)}` },
-          { role: 'user', content: `ITEMS\n${itemsText(items)}` },
-        ],
-        response_format: { type: 'json_schema', json_schema: { name: format.json_schema.name, strict: true, schema: format.json_schema.schema as Record<string, unknown> } },
-      }, { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) }));
+      const completion = await tracedOperation('model', 'chat.completions.create', () => this.client.chat.completions.create(verifierBody(this.model, params, items), { timeout: Math.max(1_000, Math.min(timeoutMs, this.options.timeoutMs)) }));
       const choice = completion.choices[0];
       if (!choice) throw new ModelUnavailableError('verifier returned no choices');
       if (choice.message.refusal) throw new ModelRefusalError(`verifier refused: ${choice.message.refusal}`);
@@ -138,7 +174,7 @@ export class OpenAIVerifier implements QuestionVerifier {
     }
   }
 
-  async verify(params: PoolParams, questions: readonly VerifiableQuestion[], deadline?: number): Promise<VerifyOutcome> {
+  async verify(params: PoolParams, questions: readonly VerifiableQuestion[], deadline?: number, firstLooks?: Readonly<Record<string, Look>>): Promise<VerifyOutcome> {
     const outcome: VerifyOutcome = { results: new Map(), model: this.model, tokensIn: 0, tokensOut: 0, cachedTokensIn: 0, calls: 0 };
     const looks = new Map<string, Look[]>();
     const tokensOf = new Map<string, { in: number; out: number }>();
@@ -171,7 +207,11 @@ export class OpenAIVerifier implements QuestionVerifier {
       }
     };
 
-    await run(questions.map((question) => ({ question, look: 0 })));
+    for (const question of questions) {
+      const taken = firstLooks?.[question.id];
+      if (taken) looks.set(question.id, [taken]);
+    }
+    await run(questions.filter((question) => !looks.has(question.id)).map((question) => ({ question, look: 0 })));
     const disputed = questions.filter((q) => decide(q, looks.get(q.id) ?? []) === 'key-disputed' && looks.get(q.id)!.length === 1);
     if (disputed.length > 0) await run(disputed.flatMap((question) => [{ question, look: 1 }, { question, look: 2 }]));
     // Two more looks that both find the key overrule a first slip; anything else stands.
