@@ -128,4 +128,21 @@ describe('requestGeneration: one generation per pool', () => {
     expect((await rowsOf(pool)).map((r) => [r.target_count, r.status])).toEqual([[60, 'done']]);
     expect((await reservedBy(raiser.uid)).reserved).toBe(0);
   });
+
+  test('a raise the caller\'s token quota cannot hold is refused, and records nothing', async () => {
+    const spender = await player();
+    // The test stack keeps QUOTA_USER_DAILY_TOKENS at 200,000: this account has spent all but one.
+    await testDb().query(
+      `INSERT INTO usage_daily (day, subject, tokens) VALUES ((now() AT TIME ZONE 'utc')::date, $1, 199999)
+       ON CONFLICT (day, subject) DO UPDATE SET tokens = 199999`,
+      [`user:${spender.uid}`],
+    );
+    await expect(spender.client.requestGeneration({ pool, targetCount: 70 })).rejects.toMatchObject({ code: 'functions/resource-exhausted' });
+    expect((await rowsOf(pool)).map((r) => [r.target_count, r.status])).toEqual([[60, 'done']]);
+    expect(await reservedBy(spender.uid)).toEqual({ requests: 0, reserved: 0 });
+    const { rows } = await testDb().query('SELECT 1 FROM generation_requesters WHERE request_key = $1 AND uid = $2', [requestKey, spender.uid]);
+    expect(rows).toHaveLength(0);
+    // Joining what exists stays free for the same account.
+    await expect(spender.client.requestGeneration({ pool, targetCount: 60 })).resolves.toMatchObject({ requestKey, status: 'done' });
+  });
 });
