@@ -64,7 +64,7 @@ export type GenerationResult = {
   /** Disputed questions held for review (not in the pool), with their verdicts. */
   held?: StoredQuestion[];
   /** The verifier's work for this request, apart from the writer's: its model, calls, tokens and verdicts. */
-  verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>> };
+  verification?: { model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>>; surplus?: number };
   /** The near-duplicate screen's embeddings (NEAR_DUPLICATE_METHOD=embeddings): model, calls, tokens (charged too). */
   embeddings?: { model: string; calls: number; tokens: number };
 };
@@ -143,7 +143,7 @@ async function produceResult(
         if (wanted() > 0) {
           result.questions.push({ ...question, verification: verdict });
           accepted += 1;
-        }
+        } else verification.surplus = (verification.surplus ?? 0) + 1; // asked for in case the verifier turned some away
         continue;
       }
       if (deps.holdDisputed) (result.held ??= []).push({ ...question, verification: verdict });
