@@ -45,6 +45,7 @@ async function fill({ openaiUrl, theme, mode, lib }) {
   const stored = [];
   const rejectedByVerifier = [];
   const tokens = { writer: 0, verifier: 0 };
+  const paid = { writer: 0, verifier: 0 };
   for (let p = 0; stored.length < STORED; p++) {
     const params = poolParamsSchema.parse({ lang: 'en', country: 'US', level: 'medium', subject: 'cinema', theme: `${theme} ${p}`, type: 'mcq' });
     await control(openaiUrl, 'quality', { theme: params.theme.replace(/-/g, ' '), ...FAULTS });
@@ -52,6 +53,7 @@ async function fill({ openaiUrl, theme, mode, lib }) {
     for (let calls = 0; pool.length < 100 && calls < 20; calls++) {
       const batch = await writer.generate({ params, count: Math.min(PER_CALL, 100 - pool.length), excludeIds: new Set(pool.map((q) => q.id)), existingPrompts: pool.map((q) => q.prompt) });
       tokens.writer += batch.tokensIn + batch.tokensOut;
+      paid.writer += batch.modelCalls;
       // Today's pipeline stored the model's own order; the screen now shuffles model questions.
       const candidates = mode === 'today' ? batch.questions.map((q) => ({ ...q, source: 'facts' })) : batch.questions;
       const screened = screenCandidates({ lang: 'en', type: 'mcq', candidates, pool, limit: 100 - pool.length });
@@ -59,6 +61,7 @@ async function fill({ openaiUrl, theme, mode, lib }) {
       if (verify && accepted.length > 0) {
         const outcome = await verifier.verify(params, accepted.map(toVerifiable));
         tokens.verifier += outcome.tokensIn + outcome.tokensOut;
+        paid.verifier += outcome.calls;
         rejectedByVerifier.push(...accepted.filter((q) => outcome.results.get(q.id)?.verdict !== 'accepted').map((q) => ({ ...q, theme: params.theme.replace(/-/g, ' ') })));
         accepted = accepted.filter((q) => outcome.results.get(q.id)?.verdict === 'accepted');
       }
@@ -81,6 +84,8 @@ async function fill({ openaiUrl, theme, mode, lib }) {
     goodRejectedShare: goodRejected / goodSeen,
     tokensPerStored: (tokens.writer + tokens.verifier) / stored.length,
     verifierTokensPerStored: tokens.verifier / stored.length,
+    writerTokensPerStored: tokens.writer / stored.length,
+    callsPer100: { writer: (100 * paid.writer) / stored.length, verifier: (100 * paid.verifier) / stored.length },
     positions,
     longestShare: kept.filter(onlyLongest).length / kept.length,
   };
@@ -125,7 +130,8 @@ export async function run({ openaiUrl, log }) {
   const chiAfter = chiSquareUniform(after.positions);
   log(`wrong keys per 1,000 stored: ${after.wrongPer1000.toFixed(1)} verified, ${before.wrongPer1000.toFixed(1)} unverified`);
   log(`key positions: verified ${after.positions.join('/')} (p ${chiAfter.p.toFixed(3)}), model order ${before.positions.join('/')} (p ${chiBefore.p.toExponential(1)})`);
-  log(`tokens per stored question: ${after.tokensPerStored.toFixed(0)} verified (verifier ${after.verifierTokensPerStored.toFixed(0)}), ${linted.tokensPerStored.toFixed(0)} linted but unverified, ${before.tokensPerStored.toFixed(0)} today`);
+  log(`tokens per stored question: ${after.tokensPerStored.toFixed(0)} verified (writer ${after.writerTokensPerStored.toFixed(0)}, verifier ${after.verifierTokensPerStored.toFixed(0)}), ${linted.tokensPerStored.toFixed(0)} linted but unverified, ${before.tokensPerStored.toFixed(0)} today`);
+  log(`calls per 100 stored: writer ${after.callsPer100.writer.toFixed(1)} and verifier ${after.callsPer100.verifier.toFixed(1)} verified, writer ${linted.callsPer100.writer.toFixed(1)} linted`);
   const figures = [
     { name: 'quality: wrong keys reaching a pool, per 1,000 stored questions', value: after.wrongPer1000, unit: '', baseline: 'no verifier (today\'s pipeline)', baselineValue: before.wrongPer1000, target: '≤ 5', met: after.wrongPer1000 <= 5 },
     { name: 'quality: good questions rejected by the verifier', value: after.goodRejectedShare * 100, unit: '%', baseline: 'no verifier', baselineValue: 0, target: '≤ 3 %', met: after.goodRejectedShare <= 0.03 },

@@ -2,6 +2,7 @@
 // measured in the same run (these machines are shared and noisy: ratios hold, absolute times do not).
 // Groups are bench/*.bench.mjs files exporting { name, description, run(context) → figures[] }.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './lib/paths.mjs';
@@ -23,6 +24,8 @@ if (groups.length === 0) {
 }
 
 stopAllOnExit();
+// Only bench/soak.bench.mjs writes a plan here (emulated functions read it, never production).
+const faultPlanFile = path.join(os.tmpdir(), `qf-fault-plan-${process.env.QF_PORT_OFFSET ?? 0}-${process.pid}.json`);
 // Model work in the bench goes to a local server speaking the OpenAI API: figures count calls, not dollars.
 const openai = await startFakeOpenAI();
 // A group that runs in process (needsStack = false) spares the machine the emulators.
@@ -44,6 +47,7 @@ const stack = groups.every((group) => group.needsStack === false) ? undefined : 
     RATE_FRESH_ACCOUNT_PERCENT: 100,
     // bench/hotpaths.bench.mjs asks the emulated callables for their round trips.
     TEST_INSTRUMENTATION: 'true',
+    TEST_FAULT_PLAN_FILE: faultPlanFile,
   },
 });
 const results = [];
@@ -51,7 +55,7 @@ try {
   for (const group of groups) {
     console.log(`\n== ${group.name}: ${group.description}`);
     const started = Date.now();
-    const figures = await group.run({ stack, openaiUrl: openai.url, log: (line) => console.log(`   ${line}`) });
+    const figures = await group.run({ stack, openaiUrl: openai.url, faultPlanFile, log: (line) => console.log(`   ${line}`) });
     const date = new Date().toISOString().slice(0, 10);
     for (const figure of figures) results.push({ group: group.name, ...figure, date });
     console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -65,6 +69,7 @@ try {
   });
   await stopAll();
   await openai.close();
+  for (const file of [faultPlanFile, `${faultPlanFile}.fired`]) fs.rmSync(file, { force: true });
 }
 process.exit(0);
 

@@ -1,7 +1,7 @@
 import { startFakeOpenAI } from '../../scripts/lib/fakeOpenAI.cjs';
 import fixture from './fixtures/labelled-items.json';
 import type { LabelledItem } from './support/labelledSet';
-import { itemsText } from '../src/questions/openai/verifier';
+import { itemsText, readVerdicts } from '../src/questions/openai/verifier';
 
 // The fake model's realistic faults (issue 17 §7): what tests and the bench rely on it to do.
 
@@ -33,7 +33,7 @@ async function write(theme: string, calls: number, type = 'mcq'): Promise<Writte
 type Verdict = { id: number; answer: number; defect: string };
 async function verify(theme: string, items: Array<{ prompt: string; choices: string[] }>): Promise<Verdict[]> {
   const messages = [{ role: 'system', content: 'v' }, { role: 'user', content: `DATA = ${JSON.stringify({ theme })}` }, { role: 'user', content: `ITEMS\n${itemsText(items)}` }];
-  return (await complete({ messages, response_format: { type: 'json_schema', json_schema: { name: 'quiz_verdicts', strict: true, schema: {} } } })).verdicts;
+  return readVerdicts(JSON.stringify(await complete({ messages, response_format: { type: 'json_schema', json_schema: { name: 'quiz_verdicts', strict: true, schema: {} } } })));
 }
 
 describe('fake model faults', () => {

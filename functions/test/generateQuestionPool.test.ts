@@ -85,9 +85,11 @@ describe('generateQuestionPool', () => {
     const pool = uniquePool();
     const big = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 8 }, player);
     await waitForStatus(big.requestKey, ['done']);
+    // One generation per pool (issue 17 §4): the smaller request joins the pool's done work.
     const small = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 5 }, player);
+    expect(small).toMatchObject({ requestKey: big.requestKey, status: 'done', created: false });
     const final = await waitForStatus(small.requestKey, ['done']);
-    expect(final).toMatchObject({ status: 'done', generated: 0, poolSize: 8 });
+    expect(final).toMatchObject({ status: 'done', generated: 8, poolSize: 8, target: 8 });
   });
 
   test('a malformed task payload is acknowledged, not retried forever', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QuestionFactoryClient } from '../client';
 import { generationRequestSchema, poolKeyOf, poolParamsSchema, requestKeyOf, type PoolParamsInput } from '../src/questions/poolParams';
+import { canonicalJson, sha256Hex } from '../src/shared/hashing';
 import { appClient, closeAppClients, untilGenerated } from './support/appClient';
 import { signUp } from './support/client';
 import { injectFaults, modelCalls } from './support/fakeOpenAI';
@@ -127,5 +128,49 @@ describe('requestGeneration: one generation per pool', () => {
     expect(after.counts.slice(before.counts.length)).toEqual([10]);
     expect((await rowsOf(pool)).map((r) => [r.target_count, r.status])).toEqual([[60, 'done']]);
     expect((await reservedBy(raiser.uid)).reserved).toBe(0);
+  });
+
+  test('a raise the caller\'s token quota cannot hold is refused, and records nothing', async () => {
+    const spender = await player();
+    // The test stack keeps QUOTA_USER_DAILY_TOKENS at 200,000: this account has spent all but one.
+    await testDb().query(
+      `INSERT INTO usage_daily (day, subject, tokens) VALUES ((now() AT TIME ZONE 'utc')::date, $1, 199999)
+       ON CONFLICT (day, subject) DO UPDATE SET tokens = 199999`,
+      [`user:${spender.uid}`],
+    );
+    await expect(spender.client.requestGeneration({ pool, targetCount: 70 })).rejects.toMatchObject({ code: 'functions/resource-exhausted' });
+    expect((await rowsOf(pool)).map((r) => [r.target_count, r.status])).toEqual([[60, 'done']]);
+    expect(await reservedBy(spender.uid)).toEqual({ requests: 0, reserved: 0 });
+    const { rows } = await testDb().query('SELECT 1 FROM generation_requesters WHERE request_key = $1 AND uid = $2', [requestKey, spender.uid]);
+    expect(rows).toHaveLength(0);
+    // Joining what exists stays free for the same account.
+    await expect(spender.client.requestGeneration({ pool, targetCount: 60 })).resolves.toMatchObject({ requestKey, status: 'done' });
+  });
+});
+
+describe('migration 1732370000001: work done under an old (pool, target) key is carried forward', () => {
+  test('a request at or below the largest target done is answered done without a model call, and its status document appears', async () => {
+    const theme = `legacy ${randomBytes(3).toString('hex')}`;
+    const pool = paidPool(theme);
+    const params = poolParamsSchema.parse(pool);
+    // Rows as the old key wrote them: sha256 of (pool, target), one per target asked.
+    for (const target of [20, 30]) {
+      await testDb().query(
+        `INSERT INTO generation_requests (request_key, pool_key, params, target_count, status, generated_count, requested_by, enqueue_count, enqueued_at, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, 'done', $4, 'legacy-user', 1, now(), now(), now())`,
+        [sha256Hex(canonicalJson({ pool: params, targetCount: target })), poolKeyOf(params), JSON.stringify(params), target],
+      );
+    }
+    const { rows: [carried] } = await testDb().query<{ added: number }>('SELECT generation_carry_forward() AS added');
+    expect(carried!.added).toBe(1);
+    expect((await rowsOf(pool)).filter((r) => r.request_key === keyOf(pool)).map((r) => [r.target_count, r.status])).toEqual([[30, 'done']]);
+
+    const late = await player();
+    const reply = await late.client.requestGeneration({ pool, targetCount: 25 });
+    expect(reply).toMatchObject({ requestKey: keyOf(pool), status: 'done', created: false });
+    // The first requester of a carried row creates its status document (it had none).
+    expect(await untilGenerated(late.client, reply.requestKey, 10_000)).toMatchObject({ status: 'done', target: 30 });
+    expect((await modelCalls(theme)).calls).toBe(0);
+    expect(await reservedBy(late.uid)).toEqual({ requests: 0, reserved: 0 });
   });
 });

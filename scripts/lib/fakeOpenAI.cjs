@@ -3,7 +3,7 @@
 // bench point OPENAI_BASE_URL at it; nothing in our code knows it is not the real thing.
 //
 // Control (JSON): POST /_control/faults {theme, faults:[…]} queues faults for calls whose DATA.theme
-// matches, consumed one per call; GET /_control/calls?theme=… counts calls (and the tokens each billed: 0 for an error status); POST /_control/reset;
+// matches, consumed one per call; GET /_control/calls?theme=… counts calls (and the tokens each billed, verification calls apart: 0 for an error status); POST /_control/reset;
 // POST /_control/repeat {theme, ratio} makes that share of a theme's questions repeat earlier ones
 // (except those the request lists in its EXISTING message).
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
@@ -176,8 +176,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const verifying = request.response_format?.json_schema?.name === 'quiz_verdicts';
     const theme = verifying ? `verify:${data.theme}` : data.theme;
     const repair = request.messages.some((m) => m.role === 'assistant');
-    if (record && verifying) verifyCalls.push({ theme: data.theme, at: Date.now() });
     const call = { theme, count: data.count, repair, at: Date.now(), tokens: 0 };
+    if (record && verifying) verifyCalls.push(Object.assign(call, { theme: data.theme }));
     if (record && !verifying) calls.push(call);
     const fault = record ? faults.get(theme)?.shift() : undefined;
 
@@ -214,7 +214,9 @@ async function startFakeOpenAI({ port = 0 } = {}) {
         return question;
       });
     }
-    let content = JSON.stringify(verifying ? { verdicts } : { questions });
+    // Verdicts as the verifier's prompt asks: "id:answer" and a defect letter, space-separated.
+    const codes = { none: '', ambiguous: 'A', 'time-sensitive': 'T', unverifiable: 'U' };
+    let content = JSON.stringify(verifying ? { v: verdicts.map((v) => `${v.id}:${v.answer}${codes[v.defect]}`).join(' ') } : { questions });
     let finishReason = 'stop';
     let refusal = null;
     if (fault?.kind === 'malformed') content = `${content.slice(0, Math.floor(content.length / 2))}, oops`;
@@ -315,8 +317,9 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/calls') {
       const theme = url.searchParams.get('theme');
       const mine = calls.filter((call) => theme === null || call.theme === theme);
-      const verifications = verifyCalls.filter((call) => theme === null || call.theme === theme).length;
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications });
+      const verifying = verifyCalls.filter((call) => theme === null || call.theme === theme);
+      const verifications = verifying.length;
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications, verificationTokens: verifying.map((c) => c.tokens) });
     }
     if (url.pathname === '/_control/quality') {
       const { theme, ...quality } = JSON.parse(body);

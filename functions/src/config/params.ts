@@ -230,3 +230,9 @@ export const TEST_INSTRUMENTATION = defineBoolean('TEST_INSTRUMENTATION', {
   default: false,
   description: 'Test and bench stacks only, never production: count dependency round trips per call and report them to a caller that sends the x-qf-round-trips header.',
 });
+
+// Issue 16 soak: test and bench stacks only.
+export const TEST_FAULT_PLAN_FILE = defineString('TEST_FAULT_PLAN_FILE', {
+  default: '',
+  description: 'Test and bench stacks only, never production (read only when FUNCTIONS_EMULATOR is true): a JSON file whose plan ({probability, paths?}) makes named fault points throw at random; absent file, no faults (bench/soak.bench.mjs writes it).',
+});

@@ -168,9 +168,12 @@ async function finishAccept(
     // run's "running" must not be overwritten by a late "pending").
     : row.raised === 'reopened'
       ? mirrorStatus(deps.firestore, requestKey, { status: 'pending', target: row.targetCount, error: null, errorCode: null })
+          // Not mirrored, not queued: the next request for the pool queues it (as after a failed enqueue).
+          .catch(async (error: unknown) => { await releaseEnqueue(deps.db, requestKey, row.enqueueCount).catch(() => undefined); throw error; })
           .then(() => enqueueOnce(deps, requestKey, row.enqueueCount)).then(() => row.status)
+      // Raised in flight: the status shows the new target (a pending row nobody queued is queued too).
       : row.raised === 'raised'
-        ? mirrorTarget(deps.firestore, requestKey, row.targetCount).then(() => row.status)
+        ? Promise.all([mirrorTarget(deps.firestore, requestKey, row.targetCount), resumeStalled(deps, requestKey, row, uid, paid, targetCount)]).then(([, s]) => s)
         : resumeStalled(deps, requestKey, row, uid, paid, targetCount);
   const [written, status] = await Promise.allSettled([requesterWritten, queued]);
   if (written.status === 'rejected') throw written.reason;

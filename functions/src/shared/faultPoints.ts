@@ -1,5 +1,7 @@
 // Test-only fault injection at the named steps of multi-step paths (docs/reliability.md).
 // Production never installs a hook, so a fault point costs one undefined check.
+import fs from 'node:fs';
+import { UnavailableError } from './errors';
 
 /** Every named point, by path. The fault test enumerates these lists and checks each is reached. */
 export const FAULT_POINTS = {
@@ -56,8 +58,8 @@ export function installFaultHook(next: FaultHook | undefined): void {
   hook = next;
 }
 
-/** Thrown by a hook to stand for a failed dependency call at a point. */
-export class InjectedFault extends Error {
+/** Thrown by a hook to stand for a failed dependency call at a point (so clients see `unavailable`). */
+export class InjectedFault extends UnavailableError {
   override readonly name = 'InjectedFault';
   constructor(readonly point: FaultPointName) {
     super(`injected fault at ${point}`);
@@ -68,3 +70,31 @@ export class InjectedFault extends Error {
 export function crashHere(): Promise<never> {
   return new Promise<never>(() => undefined);
 }
+
+type FaultPlan = { probability: number; paths?: string[] };
+
+/**
+ * Emulated functions are processes of their own: the bench soak reaches them through a plan file
+ * (TEST_FAULT_PLAN_FILE), re-read at most once a second, whose points throw at random. Every fault
+ * fired is appended to `<file>.fired`. Throws only: a crash would hold an emulator worker until its timeout.
+ */
+function planHook(file: string): FaultHook {
+  let readAt = 0;
+  let plan: FaultPlan | undefined;
+  return (point) => {
+    if (Date.now() - readAt > 1_000) {
+      readAt = Date.now();
+      try {
+        plan = JSON.parse(fs.readFileSync(file, 'utf8')) as FaultPlan;
+      } catch {
+        plan = undefined;
+      }
+    }
+    if (!plan || Math.random() >= plan.probability || (plan.paths && !plan.paths.includes(point.split('.')[0]!))) return;
+    fs.appendFileSync(`${file}.fired`, `${point}\n`);
+    throw new InjectedFault(point);
+  };
+}
+
+// Read only inside the emulator: a deployed function never looks at the variable.
+if (process.env.FUNCTIONS_EMULATOR === 'true' && process.env.TEST_FAULT_PLAN_FILE) installFaultHook(planHook(process.env.TEST_FAULT_PLAN_FILE));
