@@ -52,9 +52,10 @@ async function adminPage(hash = '#/overview'): Promise<Page> {
 /** A request the fake model refuses: failed at its first attempt; the refusal is used up, so a retry succeeds. */
 async function failedRequests(count: number, theme = `console ${randomBytes(4).toString('hex')}`): Promise<Accepted[]> {
   await injectFaults(theme, Array.from({ length: count }, () => ({ kind: 'refusal' })));
-  const pool = uniquePool({ subject: 'cinema', theme });
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i++) {
+    // One pool each (same theme, its own version): a pool is one unit of work whatever the target.
+    const pool = uniquePool({ subject: 'cinema', theme });
     const request = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 3 + i }, player);
     expect((await waitForStatus(request.requestKey, ['failed'])).status).toBe('failed');
     await waitForAttemptRows(request.requestKey);
