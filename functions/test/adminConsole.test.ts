@@ -54,9 +54,8 @@ async function failedRequests(count: number, theme = `console ${randomBytes(4).t
   await injectFaults(theme, Array.from({ length: count }, () => ({ kind: 'refusal' })));
   const accepted: Accepted[] = [];
   for (let i = 0; i < count; i++) {
-    // One pool each (same theme, its own version): a pool is one unit of work whatever the target.
-    const pool = uniquePool({ subject: 'cinema', theme });
-    const request = await callOrThrow<Accepted>('requestGeneration', { pool, targetCount: 3 + i }, player);
+    // One pool each: requests for one pool now share its generation (issue 17 §4).
+    const request = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 3 + i }, player);
     expect((await waitForStatus(request.requestKey, ['failed'])).status).toBe('failed');
     await waitForAttemptRows(request.requestKey);
     accepted.push(request);
@@ -368,7 +367,7 @@ describe('review', () => {
   test('the review view shows a held question with the verifier\'s answer; fixing its key takes it out of the queue and into the pool', async () => {
     const theme = `console review ${randomBytes(4).toString('hex')}`;
     await setQuality(theme, { wrongKey: 0.5 });
-    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 6 }, player);
+    const accepted = await callOrThrow<Accepted>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 10 }, player);
     expect((await waitForStatus(accepted.requestKey, ['done'], 120_000)).status).toBe('done');
     // Which held question has a wrong key (the verifier may dispute a right one too), and its truth.
     const admin = await signIn('admin@example.com', 'admin-password');

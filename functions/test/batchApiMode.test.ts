@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import { pollBatchApiJobs, type BatchApiConfig } from '../src/batches/openaiBatch/batchApiJob';
-import type { BatchDeps } from '../src/batches/createBatch';
+import { pollBatchApiJobs } from '../src/batches/openaiBatch/batchApiJob';
 import { startBatch } from '../src/batches/startBatch';
-import { firebaseGenerationTaskQueue } from '../src/generation/taskQueue';
-import { FactsGenerator } from '../src/questions/facts/factsGenerator';
-import { OpenAIGenerator } from '../src/questions/openai/openaiGenerator';
+import { batchApiConfig, batchDeps, batchFault, batchStats, heldCount, jobsOf } from './support/batchApi';
 import { callOrThrow, signIn, triggerScheduled, type SignedIn } from './support/client';
 import { modelCalls } from './support/fakeOpenAI';
 import { poolItemSnapshots, uniquePool } from './support/pools';
@@ -19,49 +16,6 @@ beforeAll(async () => {
   admin = await signIn('admin@example.com', 'admin-password');
 });
 afterAll(closeTestClients);
-
-const controlUrl = (path: string) => `${testStack().openaiUrl.replace(/\/v1$/, '')}/_control/${path}`;
-async function batchFault(theme: string, fault: Record<string, unknown>) {
-  await fetch(controlUrl('batch-fault'), { method: 'POST', body: JSON.stringify({ theme, ...fault }) });
-}
-type Stats = { batches: number; downloads: number; lines: number; cancels: number };
-async function batchStats(theme: string): Promise<Stats> {
-  return (await (await fetch(`${controlUrl('batch-stats')}?theme=${encodeURIComponent(theme)}`)).json()) as Stats;
-}
-
-/** The batch's OpenAI jobs and their lines, as Postgres holds them. */
-async function jobsOf(batchId: string) {
-  return (await testDb().query(
-    `SELECT j.job_id, j.status, j.downloads, j.downloaded_at, j.failures,
-            (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id) AS lines,
-            (SELECT count(*)::int FROM openai_batch_lines l WHERE l.job_id = j.job_id AND l.outcome IS NOT NULL) AS stored
-       FROM openai_batch_jobs j WHERE j.batch_id = $1 ORDER BY j.created_at`,
-    [batchId],
-  )).rows as Array<{ job_id: string; status: string; downloads: number; downloaded_at: Date | null; failures: number; lines: number; stored: number }>;
-}
-
-async function heldCount(batchId: string): Promise<number> {
-  return (await testDb().query('SELECT count(*)::int AS n FROM generation_requests WHERE held_by_job IN (SELECT job_id FROM openai_batch_jobs WHERE batch_id = $1)', [batchId])).rows[0].n;
-}
-
-function batchApiConfig(overrides: Partial<BatchApiConfig> = {}): BatchApiConfig {
-  return { client: new OpenAI({ apiKey: 'test-key', baseURL: testStack().openaiUrl, maxRetries: 0 }), model: 'fake-model', questionsPerCall: 10, ...overrides };
-}
-
-/** The domain's dependencies as the deployed functions build them, with this test's Batch API limits. */
-function batchDeps(batchApi: BatchApiConfig): BatchDeps {
-  return {
-    db: testDb(),
-    firestore: testFirestore(),
-    pricing: { prices: {}, model: 'fake-model' },
-    queue: firebaseGenerationTaskQueue('generateQuestionPool', testStack().region),
-    generators: [new FactsGenerator(), new OpenAIGenerator({ apiKey: 'test-key', baseURL: testStack().openaiUrl, model: 'fake-model', questionsPerCall: 10, timeoutMs: 5_000 })],
-    maxAttempts: 3,
-    failedCooldownSeconds: 3600,
-    quotas: { userDailyRequests: 1000, userDailyTokens: 1e9, globalDailyTokens: 1e12 },
-    batchApi,
-  };
-}
 
 /** Two model pools of one theme, 12 questions each: 10 per line, so two lines per pool. */
 async function startBatchMode(theme: string, options: { pools?: number; start?: (batchId: string) => Promise<unknown> } = {}): Promise<Created> {
@@ -100,7 +54,7 @@ describe('Batch API mode (mode: "batch")', () => {
     expect(batch.questionsWritten).toBe(24);
     expect(await poolSizes(created)).toEqual([12, 12]);
     expect((await modelCalls(theme)).calls).toBe(0);
-    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 1, cancels: 0 });
+    expect(await batchStats(theme)).toEqual({ batches: 1, lines: 4, downloads: 1, cancels: 0, billedLines: 4 });
     expect(batch.tokensIn).toBeGreaterThan(0);
     // The writer's tokens at half price; the verifier's check of the output runs sync, at full price.
     const verified = (await testDb().query(`SELECT sum((result->'verification'->>'tokensIn')::int + (result->'verification'->>'tokensOut')::int)::int AS tokens FROM generation_requests WHERE request_key IN (SELECT request_key FROM generation_batch_requests WHERE batch_id = $1)`, [created.batchId])).rows[0];
@@ -189,7 +143,7 @@ describe('Batch API mode (mode: "batch")', () => {
     expect((await jobsOf(created.batchId)).map((j) => j.lines)).toEqual([4, 4, 2]);
     const batch = await pollUntilFinal(created.batchId);
     expect(batch).toMatchObject({ status: 'done', done: 5, failed: 0, questionsWritten: 60 });
-    expect(await batchStats(theme)).toEqual({ batches: 3, lines: 10, downloads: 3, cancels: 0 });
+    expect(await batchStats(theme)).toEqual({ batches: 3, lines: 10, downloads: 3, cancels: 0, billedLines: 10 });
     expect((await modelCalls(theme)).calls).toBe(0);
     expect((await jobsOf(created.batchId)).map((j) => [j.status, j.stored])).toEqual([['applied', 4], ['applied', 4], ['applied', 2]]);
     // The input byte limit splits the same way: a limit below two pools' lines puts each pool alone.

@@ -49,7 +49,7 @@ async function auditRows(target: string) {
 async function heldPool(): Promise<{ theme: string; poolKey: string; requestKey: string; entries: Entry[] }> {
   const theme = `review ${randomBytes(4).toString('hex')}`;
   await setQuality(theme, { wrongKey: 0.5 });
-  const accepted = await callOrThrow<{ requestKey: string; poolKey: string }>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 6 }, player);
+  const accepted = await callOrThrow<{ requestKey: string; poolKey: string }>('requestGeneration', { pool: uniquePool({ subject: 'cinema', theme }), targetCount: 12 }, player);
   expect((await waitForStatus(accepted.requestKey, ['done', 'failed'], 120_000)).status).toBe('done');
   const queue = await callOrThrow<Queue>('adminListReview', { poolKey: accepted.poolKey, limit: 100 }, viewer);
   return { theme, poolKey: accepted.poolKey, requestKey: accepted.requestKey, entries: queue.entries };

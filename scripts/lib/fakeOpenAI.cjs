@@ -8,11 +8,11 @@
 // (except those the request lists in its EXISTING message).
 // usage.prompt_tokens_details.cached_tokens reports a system message seen before as cached.
 // Batch API: POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}/content, POST /v1/batches,
-// GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
+// GET /v1/batches (list, newest first), GET /v1/batches/{id}, POST /v1/batches/{id}/cancel; a batch moves one status step every
 // FAKE_OPENAI_BATCH_STEP_MS (150). POST /_control/batch-fault {theme, kind: validation|expired|error-lines|
 // retrieve-error, ratio?} applies to the next batch whose lines ask for that theme (retrieve-error: GET
 // /v1/batches/{id} answers 500); GET /_control/batch-stats?theme= counts batches, lines, output
-// downloads and cancels. A cancel moves a running batch to 'cancelling', then 'cancelled' with the
+// downloads, cancels and lines billed (answered in a completed batch). A cancel moves a running batch to 'cancelling', then 'cancelled' with the
 // output of the lines it finished (none: the fake works all lines at the end).
 // Fault kinds: {kind:'status', status, retryAfter?, body?}, {kind:'hang', ms}, {kind:'malformed'},
 // {kind:'invalid'}, {kind:'refusal'}, {kind:'length'}, {kind:'delay', ms}.
@@ -95,6 +95,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
   const batchFaults = new Map(); // theme -> { kind: 'validation' | 'expired' | 'error-lines', ratio? }
   const downloads = new Map(); // theme -> file content downloads
   const cancels = new Map(); // theme -> cancel calls that stopped a running batch
+  const billed = new Map(); // theme -> tokens billed: live calls (writer and verifier) and Batch API output lines
+  const bill = (theme, tokens) => billed.set(theme, (billed.get(theme) ?? 0) + tokens);
   const BATCH_STEP_MS = Number(process.env.FAKE_OPENAI_BATCH_STEP_MS ?? 150);
   let nextId = 1;
   const qualities = new Map(); // theme -> { wrongKey, ambiguous, positionBias, longestKey }
@@ -235,6 +237,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
     const cachedTokens = seenSystemPrompts.has(system) ? Math.ceil(JSON.stringify([{ role: 'system', content: system }]).length / 4) : 0;
     seenSystemPrompts.add(system);
+    if (record) bill(data.theme, promptTokens + completionTokens);
     call.tokens = promptTokens + completionTokens;
     return { status: 200, headers: {}, body: {
       id: `chatcmpl-${calls.length}`,
@@ -274,6 +277,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
         continue;
       }
       const out = await answer(line.body, { record: false });
+      if (out.status === 200) bill(entry.theme, out.body.usage.prompt_tokens + out.body.usage.completion_tokens);
       output.push({ id: `batch_req_${i}`, custom_id: line.custom_id, response: { status_code: out.status, request_id: `req_${i}`, body: out.body }, error: null });
     }
     // Output order is not the input order (the real API does not promise it either).
@@ -287,6 +291,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       batch.error_file_id = errorId;
     }
     batch.request_counts = { total: entry.lines.length, completed: output.length, failed: errors.length };
+    entry.billedLines = output.length;
     batch.status = 'completed';
   }
 
@@ -319,7 +324,8 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       const mine = calls.filter((call) => theme === null || call.theme === theme);
       const verifying = verifyCalls.filter((call) => theme === null || call.theme === theme);
       const verifications = verifying.length;
-      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications, verificationTokens: verifying.map((c) => c.tokens) });
+      const billedTokens = theme === null ? [...billed.values()].reduce((a, b) => a + b, 0) : billed.get(theme) ?? 0;
+      return json(200, { calls: mine.length, repairs: mine.filter((c) => c.repair).length, counts: mine.map((c) => c.count), tokens: mine.map((c) => c.tokens), verifications, verificationTokens: verifying.map((c) => c.tokens), billed: billedTokens });
     }
     if (url.pathname === '/_control/quality') {
       const { theme, ...quality } = JSON.parse(body);
@@ -350,7 +356,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
     if (url.pathname === '/_control/batch-stats') {
       const theme = url.searchParams.get('theme');
       const mine = [...batches.values()].filter((b) => b.theme === theme);
-      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0 });
+      return json(200, { batches: mine.length, downloads: downloads.get(theme) ?? 0, lines: mine.reduce((n, b) => n + b.lines.length, 0), cancels: cancels.get(theme) ?? 0, billedLines: mine.reduce((n, b) => n + (b.billedLines ?? 0), 0) });
     }
     if (url.pathname === '/v1/files' && req.method === 'POST') {
       const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
@@ -376,7 +382,7 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       return res.end(file.content);
     }
     if (url.pathname === '/v1/batches' && req.method === 'POST') {
-      const { input_file_id: inputFileId, endpoint, completion_window: window } = JSON.parse(body);
+      const { input_file_id: inputFileId, endpoint, completion_window: window, metadata = null } = JSON.parse(body);
       const file = files.get(inputFileId);
       if (!file) return json(404, { error: { message: 'no such input file', type: 'invalid_request_error' } });
       const lines = file.content.split('\n').filter(Boolean).map((line) => JSON.parse(line));
@@ -385,11 +391,16 @@ async function startFakeOpenAI({ port = 0 } = {}) {
       batchFaults.delete(theme);
       const id = `batch_${nextId++}`;
       const batch = {
-        id, object: 'batch', endpoint, errors: null, input_file_id: inputFileId, completion_window: window, status: 'validating',
+        id, object: 'batch', endpoint, errors: null, input_file_id: inputFileId, completion_window: window, status: 'validating', metadata,
         output_file_id: null, error_file_id: null, created_at: Math.floor(Date.now() / 1000), request_counts: { total: lines.length, completed: 0, failed: 0 },
       };
       batches.set(id, { batch, theme, fault, createdMs: Date.now(), lines });
       return json(200, batch);
+    }
+    if (url.pathname === '/v1/batches' && req.method === 'GET') {
+      // Newest first, as the API lists them; one page (the fake never holds more than a test makes).
+      const data = [...batches.values()].map((b) => b.batch).reverse();
+      return json(200, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false });
     }
     const batchRoute = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(url.pathname);
     if (batchRoute) {

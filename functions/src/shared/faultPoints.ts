@@ -37,6 +37,17 @@ export const FAULT_POINTS = {
     'purge.afterAudit', // audit trail purged; rate buckets not yet
     'purge.afterRateBuckets', // rate buckets purged; fill leases not yet
   ],
+  batch: [
+    'batch.afterHold', // Batch API job row and its holds committed; no line recorded, nothing uploaded
+    'batch.afterUpload', // lines recorded, input file uploaded; no OpenAI batch
+    'batch.afterCreate', // OpenAI batch created (paid work under way); its id not stored
+    'batch.afterPoll', // OpenAI's status read; not stored
+    'batch.afterStorePage', // a page of output lines stored; job not marked downloaded
+    'batch.afterDownload', // job downloaded; nothing applied
+    'batch.afterRelease', // a request's result and tokens stored, hold lifted; no task queued
+    'batch.afterApply', // every request released; job not marked applied
+    'batch.afterFallback', // a failed or expired job: a request handed to sync with no result; no task queued
+  ],
 } as const;
 
 export type FaultPath = keyof typeof FAULT_POINTS;

@@ -11,10 +11,10 @@ export async function injectFaults(theme: string, faults: Array<Record<string, u
   if (!response.ok) throw new Error(`fault injection failed: ${response.status}`);
 }
 
-/** Calls the fake answered for a theme; `tokens` is what each billed (0 for an error status), verification calls apart. */
-export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[]; tokens: number[]; verifications: number; verificationTokens: number[] }> {
+/** Calls the fake answered for a theme; `tokens` is what each billed (0 for an error status), verification calls apart; `billed` all the theme's tokens (verifier and Batch API lines too). */
+export async function modelCalls(theme: string, base = testStack().openaiUrl): Promise<{ calls: number; repairs: number; counts: number[]; tokens: number[]; verifications: number; verificationTokens: number[]; billed: number }> {
   const response = await fetch(`${controlUrl(base, 'calls')}?theme=${encodeURIComponent(theme)}`);
-  return (await response.json()) as { calls: number; repairs: number; counts: number[]; tokens: number[]; verifications: number; verificationTokens: number[] };
+  return (await response.json()) as { calls: number; repairs: number; counts: number[]; tokens: number[]; verifications: number; verificationTokens: number[]; billed: number };
 }
 
 /** Makes `ratio` of a theme's questions repeat earlier ones (unless the request shows them as existing). */

@@ -9,11 +9,12 @@ import { readPoolForScreening } from '../../pools/poolStore';
 import { addCounts, screenCandidates, type RejectionCounts } from '../../pools/qualityGate';
 import { chatCompletionBody, parseModelOutput } from '../../questions/openai/openaiGenerator';
 import type { Question } from '../../questions/question';
+import { faultPoint } from '../../shared/faultPoints';
 import type { Queryable } from '../../shared/postgres';
 import { heldRequestsOfJob } from '../queries/heldRequestsOfJob';
 import { holdRequestsForJob, type HeldRequest } from '../queries/holdRequestsForJob';
 import { insertJobLines, type JobLine } from '../queries/insertJobLines';
-import { clearJobFailures, listOpenBatchJobs, recordJobFailure, runningJobsOfBatch, storedUsageOfRequest, type BatchJobRow } from '../queries/listOpenBatchJobs';
+import { clearJobFailures, listOpenBatchJobs, recordJobFailure, releasedUnstartedOfJob, runningJobsOfBatch, storedUsageOfRequest, type BatchJobRow } from '../queries/listOpenBatchJobs';
 import { markBatchJobApplied } from '../queries/markBatchJobApplied';
 import { releaseHeldRequest, type BatchApiUsage } from '../queries/releaseHeldRequest';
 import { lineOutcomesOfRequest, markJobDownloaded, storeLineOutcomes, type LineOutcome } from '../queries/storeLineOutcomes';
@@ -120,20 +121,38 @@ export async function submitBatchApiJobs(deps: BatchApiDeps, batchId: string, ca
  */
 async function submitJob(deps: BatchApiDeps, jobId: string, held: readonly HeldRequest[]): Promise<void> {
   const config = deps.batchApi;
+  let created: string | undefined;
   try {
+    await faultPoint('batch.afterHold');
     const lines = held.flatMap((request) => linesOf(config, request));
     await insertJobLines(deps.db, jobId, lines);
     if (!config) throw new Error('no OpenAI key configured');
     const jsonl = Buffer.concat(lines.map((l) => Buffer.from(l.text)));
     const file = await config.client.files.create({ file: await toFile(jsonl, 'batch.jsonl'), purpose: 'batch' });
+    await faultPoint('batch.afterUpload');
+    // metadata.job_id: a batch whose id was never stored (a crash right after this call) is found again.
     const batch = await config.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job_id: jobId } });
+    created = batch.id;
+    await faultPoint('batch.afterCreate');
     await updateBatchJob(deps.db, jobId, { status: batch.status, openaiBatchId: batch.id, inputFileId: file.id });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    deps.log?.({ event: 'batchApi.submit-failed', jobId, error: message });
+    deps.log?.({ event: 'batchApi.submit-failed', jobId, error: message, created });
+    // OpenAI is already working on it: falling back would pay twice. The poller adopts it by its metadata.
+    if (created) return;
     await updateBatchJob(deps.db, jobId, { status: 'failed', lastError: `submission failed: ${message}` });
     await applyJob(deps, jobId);
   }
+}
+
+/** The OpenAI batch created for a job whose submission died before its id was stored (newest first, bounded). */
+async function findSubmittedBatch(client: OpenAI, jobId: string, since: Date): Promise<OpenAI.Batches.Batch | undefined> {
+  const oldest = since.getTime() / 1000 - 3600;
+  for await (const batch of client.batches.list({ limit: 100 })) {
+    if (batch.metadata?.['job_id'] === jobId) return batch;
+    if (batch.created_at < oldest) break;
+  }
+  return undefined;
 }
 
 /** One output or error line → its custom_id and what it brought (questions, usage, failed). */
@@ -183,11 +202,15 @@ async function downloadJob(deps: BatchApiDeps, job: Pick<BatchJobRow, 'job_id' |
   const onLine = async (line: string) => {
     const parsed = parseLine(line, model);
     if (parsed) page.push(parsed);
-    if (page.length >= STORE_PAGE) await flush();
+    if (page.length >= STORE_PAGE) {
+      await flush();
+      await faultPoint('batch.afterStorePage');
+    }
   };
   if (config && job.output_file_id) await forEachLine(config.client, job.output_file_id, onLine);
   if (config && job.error_file_id) await forEachLine(config.client, job.error_file_id, onLine);
   await flush();
+  await faultPoint('batch.afterStorePage');
   await markJobDownloaded(deps.db, job.job_id);
 }
 
@@ -223,6 +246,7 @@ async function applyRequest(deps: BatchApiDeps, jobId: string, request: HeldRequ
     };
   }
   const enqueueCount = await releaseHeldRequest(deps.db, { jobId, requestKey: request.request_key, result, usage });
+  await faultPoint(result ? 'batch.afterRelease' : 'batch.afterFallback');
   if (enqueueCount !== undefined) await enqueueOwned(deps, request.request_key, enqueueCount);
 }
 
@@ -236,8 +260,15 @@ async function applyJob(deps: BatchApiDeps, jobId: string, deadline = Infinity):
       await applyRequest(deps, jobId, request);
     }
   }
+  await reofferReleased(deps, jobId);
+  await faultPoint('batch.afterApply');
   await markBatchJobApplied(deps.db, jobId);
   return true;
+}
+
+/** Before a job is closed: every request it let go that no task has started is offered its task again (deduplicated). */
+async function reofferReleased(deps: BatchApiDeps, jobId: string): Promise<void> {
+  for (const request of await releasedUnstartedOfJob(deps.db, jobId)) await deps.queue.enqueue(request.request_key, request.enqueue_count);
 }
 
 /**
@@ -254,9 +285,11 @@ async function giveUpJob(deps: BatchApiDeps, job: BatchJobRow, reason: string): 
     for (const request of page) {
       const usage = await storedUsageOfRequest(deps.db, job.job_id, request.request_key);
       const enqueueCount = await releaseHeldRequest(deps.db, { jobId: job.job_id, requestKey: request.request_key, result: null, usage });
+      await faultPoint('batch.afterFallback');
       if (enqueueCount !== undefined) await enqueueOwned(deps, request.request_key, enqueueCount);
     }
   }
+  await reofferReleased(deps, job.job_id);
   await markBatchJobApplied(deps.db, job.job_id);
   deps.log?.({ event: 'batchApi.given-up', jobId: job.job_id, reason });
 }
@@ -283,7 +316,7 @@ export async function cancelOpenAIBatches(deps: BatchApiDeps, batchId: string): 
  * in_progress → finalizing → completed | failed | expired | cancelled; once final, streams the
  * output and error files into per-line rows exactly once, then applies them request by request.
  */
-export async function pollBatchApiJobs(deps: BatchApiDeps, options: { budgetMs?: number } = {}): Promise<{ polled: number; applied: number }> {
+export async function pollBatchApiJobs(deps: BatchApiDeps, options: { budgetMs?: number; submitAbandonedMs?: number } = {}): Promise<{ polled: number; applied: number }> {
   const deadline = Date.now() + (options.budgetMs ?? PASS_BUDGET_MS);
   const jobs = await listOpenBatchJobs(deps.db);
   let applied = 0;
@@ -292,12 +325,20 @@ export async function pollBatchApiJobs(deps: BatchApiDeps, options: { budgetMs?:
     try {
       if (!job.downloaded_at) {
         if (job.status === 'submitting') {
-          if (Date.now() - job.created_at.getTime() < SUBMIT_ABANDONED_MS) continue;
+          if (Date.now() - job.created_at.getTime() < (options.submitAbandonedMs ?? SUBMIT_ABANDONED_MS)) continue;
+          const adopted = deps.batchApi ? await findSubmittedBatch(deps.batchApi.client, job.job_id, job.created_at) : undefined;
+          if (adopted) {
+            // Created, its id lost: follow it like any other (never created twice, never paid twice).
+            await updateBatchJob(deps.db, job.job_id, { status: adopted.status, openaiBatchId: adopted.id, inputFileId: adopted.input_file_id });
+            deps.log?.({ event: 'batchApi.adopted', jobId: job.job_id, openaiBatchId: adopted.id });
+            continue;
+          }
           await updateBatchJob(deps.db, job.job_id, { status: 'failed', lastError: 'submission abandoned' });
         } else if (!FINAL.has(job.status)) {
           if (!deps.batchApi || !job.openai_batch_id) continue;
           if (job.batch_status === 'cancelled' && RUNNING.has(job.status)) await cancelOpenAIBatches(deps, job.batch_id);
           const batch = await deps.batchApi.client.batches.retrieve(job.openai_batch_id);
+          await faultPoint('batch.afterPoll');
           await updateBatchJob(deps.db, job.job_id, {
             status: batch.status, outputFileId: batch.output_file_id ?? null, errorFileId: batch.error_file_id ?? null,
             lastError: batch.errors?.data?.map((e) => e.message).join('; ') ?? null,
@@ -311,6 +352,7 @@ export async function pollBatchApiJobs(deps: BatchApiDeps, options: { budgetMs?:
           job.error_file_id = batch.error_file_id ?? null;
         }
         await downloadJob(deps, job);
+        await faultPoint('batch.afterDownload');
       }
       if (await applyJob(deps, job.job_id, deadline)) applied += 1;
       await clearJobFailures(deps.db, job.job_id);

@@ -62,3 +62,18 @@ export async function storedUsageOfRequest(db: Queryable, jobId: string, request
   const row = rows[0]!;
   return { tokensIn: row.tokens_in, tokensOut: row.tokens_out, cachedTokensIn: row.cached_tokens_in };
 }
+
+/**
+ * The job's requests it has let go that no task has picked up yet (pending, never attempted), with
+ * their current enqueue counter: offered again under the same task id, which Cloud Tasks
+ * deduplicates, so a release whose enqueue died is delivered without waiting for the sweeper.
+ */
+export async function releasedUnstartedOfJob(db: Queryable, jobId: string): Promise<Array<{ request_key: string; enqueue_count: number }>> {
+  const { rows } = await db.query<{ request_key: string; enqueue_count: number }>(
+    `SELECT r.request_key, r.enqueue_count FROM generation_requests r
+      WHERE r.request_key IN (SELECT DISTINCT request_key FROM openai_batch_lines WHERE job_id = $1)
+        AND r.status = 'pending' AND r.attempts = 0 AND r.held_by_job IS NULL AND r.enqueued_at IS NOT NULL`,
+    [jobId],
+  );
+  return rows;
+}
