@@ -39,7 +39,7 @@ function onlyLongest(q) {
  */
 async function fill({ openaiUrl, theme, mode, lib }) {
   const verify = mode === 'verified';
-  const { OpenAIGenerator, OpenAIVerifier, screenCandidates, toVerifiable, poolParamsSchema } = lib;
+  const { OpenAIGenerator, OpenAIVerifier, screenCandidates, toVerifiable, poolParamsSchema, writerAsk } = lib;
   const writer = new OpenAIGenerator({ apiKey: 'bench', baseURL: openaiUrl, model: 'fake-model', questionsPerCall: PER_CALL, timeoutMs: 30_000 });
   const verifier = new OpenAIVerifier({ apiKey: 'bench', baseURL: openaiUrl, model: 'fake-verifier', questionsPerCall: 25, timeoutMs: 30_000 });
   const stored = [];
@@ -50,22 +50,29 @@ async function fill({ openaiUrl, theme, mode, lib }) {
     const params = poolParamsSchema.parse({ lang: 'en', country: 'US', level: 'medium', subject: 'cinema', theme: `${theme} ${p}`, type: 'mcq' });
     await control(openaiUrl, 'quality', { theme: params.theme.replace(/-/g, ' '), ...FAULTS });
     const pool = [];
+    let turnedAway = 0;
     for (let calls = 0; pool.length < 100 && calls < 20; calls++) {
-      const batch = await writer.generate({ params, count: Math.min(PER_CALL, 100 - pool.length), excludeIds: new Set(pool.map((q) => q.id)), existingPrompts: pool.map((q) => q.prompt) });
+      // As runGenerationTask asks: what was turned away so far is asked for too.
+      const count = writerAsk(100 - pool.length, pool.length, turnedAway, PER_CALL);
+      const batch = await writer.generate({ params, count, excludeIds: new Set(pool.map((q) => q.id)), existingPrompts: pool.map((q) => q.prompt) });
       tokens.writer += batch.tokensIn + batch.tokensOut;
       paid.writer += batch.modelCalls;
       // Today's pipeline stored the model's own order; the screen now shuffles model questions.
       const candidates = mode === 'today' ? batch.questions.map((q) => ({ ...q, source: 'facts' })) : batch.questions;
-      const screened = screenCandidates({ lang: 'en', type: 'mcq', candidates, pool, limit: 100 - pool.length });
+      // Verified, everything screened is verified (the verifier turns some away); else the pool's room.
+      const screened = screenCandidates({ lang: 'en', type: 'mcq', candidates, pool, limit: verify ? candidates.length : 100 - pool.length });
+      turnedAway += Object.values(screened.rejected).reduce((a, b) => a + b, 0);
       let accepted = screened.accepted;
       if (verify && accepted.length > 0) {
         const outcome = await verifier.verify(params, accepted.map(toVerifiable));
         tokens.verifier += outcome.tokensIn + outcome.tokensOut;
         paid.verifier += outcome.calls;
         rejectedByVerifier.push(...accepted.filter((q) => outcome.results.get(q.id)?.verdict !== 'accepted').map((q) => ({ ...q, theme: params.theme.replace(/-/g, ' ') })));
+        turnedAway += accepted.filter((q) => outcome.results.get(q.id)?.verdict !== 'accepted').length;
         accepted = accepted.filter((q) => outcome.results.get(q.id)?.verdict === 'accepted');
       }
-      pool.push(...accepted);
+      // Verified extras beyond the pool's room were paid for and are dropped, as in runGenerationTask.
+      pool.push(...accepted.slice(0, 100 - pool.length));
     }
     stored.push(...pool.map((q) => ({ ...q, theme: params.theme.replace(/-/g, ' ') })));
   }
@@ -119,6 +126,7 @@ export async function run({ openaiUrl, log }) {
     ...require('./lib/questions/openai/verifier.js'),
     ...require('./lib/pools/qualityGate.js'),
     ...require('./lib/questions/poolParams.js'),
+    ...require('./lib/generation/writerAsk.js'),
   };
   const { chiSquareUniform } = require(path.join(repoRoot, 'scripts/lib/chiSquare.cjs'));
   await control(openaiUrl, 'verifier', { accuracy: 0.97 });

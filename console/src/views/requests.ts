@@ -133,7 +133,8 @@ function drawDetail(ctx: ViewContext, body: HTMLElement, d: Detail, reload: () =
       h('dt', {}, 'status'), h('dd', { id: 'request-status' }, statusBadge(r.status)),
       h('dt', {}, 'request key'), h('dd', {}, h('code', {}, r.requestKey)),
       h('dt', {}, 'pool'), h('dd', {}, link(`#/pools/${encodeURIComponent(r.poolKey)}`, h('code', {}, r.poolKey)), d.pool ? ` — ${d.pool.count} questions, written ${when(d.pool.updatedAt)}` : ' — not written yet'),
-      h('dt', {}, 'target'), h('dd', {}, String(r.targetCount)),
+      // One row per pool (issue 17 §4): its requesters asked for this target or less; a request for more raised it.
+      h('dt', {}, 'target'), h('dd', { title: 'the pool\'s: a request for more raises it, one for less joins it' }, String(r.targetCount)),
       h('dt', {}, 'attempts'), h('dd', {}, `${r.attempts} of ${r.maxAttempts}`),
       h('dt', {}, 'last error'), h('dd', { class: 'error-text' }, r.lastError ?? '—'),
       h('dt', {}, 'created / finished'), h('dd', {}, `${when(r.createdAt)} / ${when(r.finishedAt)}`),

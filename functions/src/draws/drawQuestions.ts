@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { NotFoundError, ResourceExhaustedError } from '../shared/errors';
 import { parseInput } from '../shared/validation';
 import { type AcceptDeps, acceptGenerationRequest } from '../generation/acceptGenerationRequest';
-import { poolKeyOf, poolParamsSchema } from '../questions/poolParams';
+import { MAX_TARGET_COUNT, poolKeyOf, poolParamsSchema } from '../questions/poolParams';
 import type { PoolCache } from '../pools/poolCache';
 import { drawUnseen, recordAnswers } from '../pools/seenMemory';
 
 export const MAX_DRAW = 50;
-/** A short pool is topped up to this size (or the draw size, if larger). */
+/** A short pool is topped up to this many dealable questions (or the draw size, if larger). */
 export const DEFAULT_POOL_TARGET = 100;
 
 export const drawRequestSchema = z.strictObject({
@@ -69,9 +69,12 @@ export async function drawQuestions(deps: DrawDeps, uid: string, input: unknown,
     // A short pool is being filled (by this request or another): poolIds above sees the fill
     // through the pool's count within about a second, so a draw after "done" gets the new questions.
     try {
+      // A target counts every stored question, but flagged and removed ones are never dealt: they
+      // are added to it, so the pool is topped up for them (attack 6 in docs/security.md).
+      const notDealable = Math.max(0, (deps.poolCache.storedCount(poolKey) ?? ids.length) - ids.length);
       const accepted = await acceptGenerationRequest(deps, uid, {
         pool: request.pool,
-        targetCount: Math.max(DEFAULT_POOL_TARGET, request.count),
+        targetCount: Math.min(MAX_TARGET_COUNT, Math.max(DEFAULT_POOL_TARGET, request.count) + notDealable),
       });
       result.generating = { requestKey: accepted.requestKey, status: accepted.status };
     } catch (error) {

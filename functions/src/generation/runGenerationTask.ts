@@ -11,6 +11,7 @@ import { pickGenerator } from '../questions/pickGenerator';
 import { toVerifiable, type Look, type QuestionVerifier, type Verification } from '../questions/openai/verifier';
 import { poolParamsSchema, type PoolParams } from '../questions/poolParams';
 import { nextUtcMidnight } from './quotas';
+import { writerAsk } from './writerAsk';
 import { chargeModelUsage } from './queries/chargeModelUsage';
 import { claimGenerationRequest } from './queries/claimGenerationRequest';
 import { completeGenerationRequest } from './queries/completeGenerationRequest';
@@ -66,7 +67,7 @@ export type GenerationResult = {
   held?: StoredQuestion[];
   /** The verifier's work for this request, apart from the writer's: its model, calls, tokens and verdicts. */
   verification?: {
-    model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>>;
+    model: string; calls: number; tokensIn: number; tokensOut: number; verdicts: Partial<Record<Verification['verdict'], number>>; surplus?: number;
     /** The part of calls and tokens that went through the Batch API (half price, charged when its job let go). */
     batchApiCalls?: number; batchApiTokensIn?: number; batchApiTokensOut?: number;
   };
@@ -148,7 +149,7 @@ async function produceResult(
         if (wanted() > 0) {
           result.questions.push({ ...question, verification: verdict });
           accepted += 1;
-        }
+        } else verification.surplus = (verification.surplus ?? 0) + 1; // asked for in case the verifier turned some away
         continue;
       }
       if (deps.holdDisputed) (result.held ??= []).push({ ...question, verification: verdict });
@@ -181,7 +182,10 @@ async function produceResult(
     try {
       batch = await generator.generate({
         params,
-        count: Math.min(wanted(), generator.maxPerCall),
+        // A paid writer is asked for what its screen and verifier turned away so far, too.
+        count: generator.name === 'openai'
+          ? writerAsk(wanted(), fresh().length, Object.values(result.rejected ?? {}).reduce((sum, n) => sum + n, 0), generator.maxPerCall)
+          : Math.min(wanted(), generator.maxPerCall),
         excludeIds,
         existingPrompts: [...pool, ...fresh()].map((q) => q.prompt),
         deadline: leaseEndsAt - LEASE_SAFETY_MS,
@@ -213,7 +217,8 @@ async function produceResult(
       throw error;
     }
     // The quality gate and the near-duplicate filter judge candidates against the whole pool.
-    const screenInput = { lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: wanted() };
+    // Verified, every screened candidate goes to the verifier (it turns some away; extras past the target are dropped).
+    const screenInput = { lang: params.lang, type: params.type, candidates: batch.questions, pool: [...pool, ...fresh()], limit: verifying ? batch.questions.length : wanted() };
     let embeddingTokens = 0;
     const embeddings = generator.name === 'openai' ? deps.embeddings : undefined;
     if (embeddings) {

@@ -111,6 +111,14 @@ export class PoolCache {
     return flight;
   }
 
+  /**
+   * Questions the pool holds in any state (flagged and removed included) as last read here, or
+   * undefined if it was not read: with the dealable ids, how many stored questions are not dealt.
+   */
+  storedCount(poolKey: string): number | undefined {
+    return this.filledCounts.get(poolKey);
+  }
+
   /** The questions with these ids, in that order; ids that do not exist are left out. */
   async questionsOf(poolKey: string, ids: readonly string[]): Promise<StoredQuestion[]> {
     const found = await Promise.all(ids.map((id) => this.questions.fetch(questionKey(poolKey, id))));
