@@ -1,5 +1,3 @@
-import type { GameEvent } from '../src/games/engine';
-import { scoreAnswer } from '../src/games/engine';
 import { judgeQuestion, MIN_ANSWERS_TO_FLAG, MIN_ANSWERS_TO_RECALIBRATE } from '../src/games/answerStats';
 import { readQuestionStats, reviewQuestions, STATS_ACTOR } from '../src/games/questionStats';
 import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
@@ -7,6 +5,7 @@ import type { PoolItem } from '../src/pools/poolStore';
 import { setQuestionState } from '../src/pools/questionState';
 import { callOrThrow, signUp } from './support/client';
 import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
+import { crowdGame } from './support/gameScripts';
 import { ingestSigned } from './support/ingest';
 import { closeTestClients, testFirestore, testStack } from './support/stack';
 
@@ -44,7 +43,7 @@ describe('answer statistics from played games', () => {
     const pool = uniquePool({ theme: 'answer stats' });
     const poolKey = poolKeyOf(poolParamsSchema.parse(pool));
     const accepted = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool, targetCount: 8 }, player);
-    await waitForStatus(accepted.requestKey, ['done', 'failed'], 150_000);
+    expect((await waitForStatus(accepted.requestKey, ['done'], 150_000)).status).toBe('done');
     const items = (await poolItemSnapshots(poolKey)).map((doc) => ({ id: doc.id, ...(doc.data() as PoolItem) }));
     expect(items.length).toBeGreaterThanOrEqual(4);
     const [wrong, sound] = items;
@@ -52,31 +51,15 @@ describe('answer statistics from played games', () => {
 
     // A live game of 200 players, sent by the game server in batches.
     const gameId = `stats-${Date.now()}`;
-    const t0 = Date.now();
-    const players = Array.from({ length: 200 }, (_, i) => `stats-${t0}-${i}`);
-    const e = (event: Record<string, unknown>) => ({ v: 1, ...event }) as GameEvent;
-    const content = (item: PoolItem) => ({ prompt: item.prompt, choices: item.choices, answerIndex: item.answerIndex, explanation: item.explanation, difficulty: item.difficulty });
-    const events: GameEvent[] = [
-      e({ id: 'created', at: t0, type: 'GAME_CREATED', gameId, mode: 'live', createdBy: players[0], pool: { poolKey, subject: pool.subject, level: pool.level, lang: pool.lang }, questionCount: 2, timeLimitMs: 60_000, maxPlayers: 200 }),
-      ...players.map((playerId) => e({ id: `join-${playerId}`, at: t0, type: 'PLAYER_JOINED', playerId })),
-      e({ id: 'round', at: t0, type: 'ROUND_STARTED', round: 1, kind: 'classic', questionIds: [wrong!.id, sound!.id] }),
-      e({ id: 'show-0', at: t0 + 100, type: 'QUESTION_SHOWN', q: 0, ...content(wrong!) }),
-      e({ id: 'show-1', at: t0 + 100, type: 'QUESTION_SHOWN', q: 1, ...content(sound!) }),
-    ];
-    players.forEach((playerId, i) => {
-      const at = t0 + 1_000 + i * 10;
-      // The key of question 0 is wrong: 70% pick the truth, 15% the key, 15% something else.
-      const picks = [i % 20 < 14 ? truth : i % 20 < 17 ? wrong!.answerIndex : (truth + 1) % wrong!.choices.length === wrong!.answerIndex ? (truth + 2) % wrong!.choices.length : (truth + 1) % wrong!.choices.length,
+    const events = crowdGame({
+      gameId, pool: { poolKey, subject: pool.subject, level: pool.level, lang: pool.lang }, questions: [wrong!, sound!],
+      players: Array.from({ length: 200 }, (_, i) => `${gameId}-${i}`),
+      pick: (i, q) => (q === 0
+        // The key of question 0 is wrong: 70% pick the truth, 15% the key, 15% something else.
+        ? (i % 20 < 14 ? truth : i % 20 < 17 ? wrong!.answerIndex : (truth + 1) % wrong!.choices.length === wrong!.answerIndex ? (truth + 2) % wrong!.choices.length : (truth + 1) % wrong!.choices.length)
         // Question 1 is sound: 60% right, the rest spread over the distractors.
-        i % 10 < 6 ? sound!.answerIndex : (sound!.answerIndex + 1 + (i % 3)) % sound!.choices.length];
-      picks.forEach((choice, q) => {
-        const item = q === 0 ? wrong! : sound!;
-        events.push(e({ id: `answer-${q}-${playerId}`, at, type: 'ANSWER_SUBMITTED', q, playerId, choice }));
-        events.push(e({ id: `score-${q}-${playerId}`, at, type: 'SCORE_UPDATED', q, playerId, points: scoreAnswer({ correct: choice === item.answerIndex, elapsedMs: at - t0 - 100, timeLimitMs: 60_000 }) }));
-      });
+        : i % 10 < 6 ? sound!.answerIndex : (sound!.answerIndex + 1 + (i % 3)) % sound!.choices.length),
     });
-    const end = t0 + 1_000 + 200 * 10;
-    events.push(e({ id: 'round-end', at: end, type: 'ROUND_ENDED', round: 1 }), e({ id: 'end', at: end, type: 'GAME_ENDED', reason: 'completed' }));
     for (let i = 0; i < events.length; i += 500) {
       expect((await ingestSigned({ gameId, events: events.slice(i, i + 500) })).status).toBe(200);
     }

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { httpsCallable } from 'firebase/functions';
-import type { GameEvent } from '../src/games/engine';
-import { scoreAnswer } from '../src/games/engine';
 import { readQuestionStats, STATS_ACTOR } from '../src/games/questionStats';
 import type { PoolItem } from '../src/pools/poolStore';
 import { poolKeyOf, poolParamsSchema } from '../src/questions/poolParams';
 import { appClient, closeAppClients } from './support/appClient';
 import { callFunction, callOrThrow, signIn, signUp, type SignedIn } from './support/client';
 import { setQuality, truthsOf } from './support/fakeOpenAI';
+import { crowdGame } from './support/gameScripts';
 import { ingestSigned } from './support/ingest';
 import { poolItemSnapshots, uniquePool, waitForStatus } from './support/pools';
 import { closeTestClients, testDb, testFirestore } from './support/stack';
@@ -155,28 +154,11 @@ describe('questions flagged by the players\' statistics', () => {
 
     // A finished 200-player game: 70 % pick another choice than the key of the first question.
     const gameId = `review-${Date.now()}`;
-    const t0 = Date.now();
-    const players = Array.from({ length: 200 }, (_, i) => `review-${t0}-${i}`);
-    const e = (event: Record<string, unknown>) => ({ v: 1, ...event }) as GameEvent;
-    const content = (q: PoolItem) => ({ prompt: q.prompt, choices: q.choices, answerIndex: q.answerIndex, explanation: q.explanation, difficulty: q.difficulty });
-    const events: GameEvent[] = [
-      e({ id: 'created', at: t0, type: 'GAME_CREATED', gameId, mode: 'live', createdBy: players[0], pool: { poolKey, subject: pool.subject, level: pool.level, lang: pool.lang }, questionCount: 2, timeLimitMs: 60_000, maxPlayers: 200 }),
-      ...players.map((playerId) => e({ id: `join-${playerId}`, at: t0, type: 'PLAYER_JOINED', playerId })),
-      e({ id: 'round', at: t0, type: 'ROUND_STARTED', round: 1, kind: 'classic', questionIds: [wrong!.id, sound!.id] }),
-      e({ id: 'show-0', at: t0 + 100, type: 'QUESTION_SHOWN', q: 0, ...content(wrong!) }),
-      e({ id: 'show-1', at: t0 + 100, type: 'QUESTION_SHOWN', q: 1, ...content(sound!) }),
-    ];
-    players.forEach((playerId, i) => {
-      const at = t0 + 1_000 + i * 10;
-      const picks = [i % 10 < 7 ? truth : wrong!.answerIndex, i % 10 < 6 ? sound!.answerIndex : (sound!.answerIndex + 1) % sound!.choices.length];
-      picks.forEach((choice, q) => {
-        const question = q === 0 ? wrong! : sound!;
-        events.push(e({ id: `answer-${q}-${playerId}`, at, type: 'ANSWER_SUBMITTED', q, playerId, choice }));
-        events.push(e({ id: `score-${q}-${playerId}`, at, type: 'SCORE_UPDATED', q, playerId, points: scoreAnswer({ correct: choice === question.answerIndex, elapsedMs: at - t0 - 100, timeLimitMs: 60_000 }) }));
-      });
+    const events = crowdGame({
+      gameId, pool: { poolKey, subject: pool.subject, level: pool.level, lang: pool.lang }, questions: [wrong!, sound!],
+      players: Array.from({ length: 200 }, (_, i) => `${gameId}-${i}`),
+      pick: (i, q) => (q === 0 ? (i % 10 < 7 ? truth : wrong!.answerIndex) : i % 10 < 6 ? sound!.answerIndex : (sound!.answerIndex + 1) % sound!.choices.length),
     });
-    const end = t0 + 1_000 + 200 * 10;
-    events.push(e({ id: 'round-end', at: end, type: 'ROUND_ENDED', round: 1 }), e({ id: 'end', at: end, type: 'GAME_ENDED', reason: 'completed' }));
     for (let i = 0; i < events.length; i += 500) expect((await ingestSigned({ gameId, events: events.slice(i, i + 500) })).status).toBe(200);
     expect((await item(poolKey, wrong!.id).get()).data()).toMatchObject({ state: 'flagged', stateBy: STATS_ACTOR });
     const gameBefore = (await testFirestore().collection('games').doc(gameId).get()).data();

@@ -78,3 +78,38 @@ export function legalGame(choices: readonly number[], options: { players?: numbe
   }
   return events;
 }
+
+type CrowdQuestion = { id: string; prompt: string; choices: string[]; answerIndex: number; explanation?: string; difficulty?: string };
+
+/**
+ * A finished live game as a game server sends it: `players` players answer every question of one
+ * round, player i picking `pick(i, q)`, one answer 10 ms after another.
+ */
+export function crowdGame(options: {
+  gameId: string;
+  pool: { poolKey: string; subject: string; level: string; lang: string };
+  questions: readonly CrowdQuestion[];
+  players: readonly string[];
+  pick: (player: number, q: number) => number;
+}): GameEvent[] {
+  const { gameId, pool, questions, players } = options;
+  const t0 = Date.now();
+  const e = (event: Record<string, unknown>) => ({ v: 1, ...event }) as GameEvent;
+  const events: GameEvent[] = [
+    e({ id: 'created', at: t0, type: 'GAME_CREATED', gameId, mode: 'live', createdBy: players[0], pool, questionCount: questions.length, timeLimitMs: 60_000, maxPlayers: players.length }),
+    ...players.map((playerId) => e({ id: `join-${playerId}`, at: t0, type: 'PLAYER_JOINED', playerId })),
+    e({ id: 'round', at: t0, type: 'ROUND_STARTED', round: 1, kind: 'classic', questionIds: questions.map((q) => q.id) }),
+    ...questions.map((q, i) => e({ id: `show-${i}`, at: t0 + 100, type: 'QUESTION_SHOWN', q: i, prompt: q.prompt, choices: q.choices, answerIndex: q.answerIndex, explanation: q.explanation, difficulty: q.difficulty })),
+  ];
+  players.forEach((playerId, i) => {
+    const at = t0 + 1_000 + i * 10;
+    questions.forEach((question, q) => {
+      const choice = options.pick(i, q);
+      events.push(e({ id: `answer-${q}-${playerId}`, at, type: 'ANSWER_SUBMITTED', q, playerId, choice }));
+      events.push(e({ id: `score-${q}-${playerId}`, at, type: 'SCORE_UPDATED', q, playerId, points: scoreAnswer({ correct: choice === question.answerIndex, elapsedMs: at - t0 - 100, timeLimitMs: 60_000 }) }));
+    });
+  });
+  const end = t0 + 1_000 + players.length * 10;
+  events.push(e({ id: 'round-end', at: end, type: 'ROUND_ENDED', round: 1 }), e({ id: 'end', at: end, type: 'GAME_ENDED', reason: 'completed' }));
+  return events;
+}
