@@ -234,7 +234,8 @@ describe('rejections by reason per request, batch and pool', () => {
   test('the pool and batch totals are the sums of their requests\' counts (gate, linter and verifier)', async () => {
     const themes = [`review counts ${randomBytes(3).toString('hex')}`, `review counts ${randomBytes(3).toString('hex')}`];
     for (const theme of themes) await setQuality(theme, { wrongKey: 0.3, ambiguous: 0.1 });
-    const plan = themes.map((theme) => ({ pool: uniquePool({ subject: 'cinema', theme }), targetCount: 5 }));
+    // 10 each: with 30 % wrong keys, 20 questions all keyed right happen once in about 1,300 runs (10: once in 35).
+    const plan = themes.map((theme) => ({ pool: uniquePool({ subject: 'cinema', theme }), targetCount: 10 }));
     const { batchId } = await callOrThrow<{ batchId: string }>('createBatch', { plan, dryRun: false }, admin);
     await callOrThrow('startBatch', { batchId }, admin);
     type Batch = { batch: { rejected: Record<string, number> }; requests: Array<{ requestKey: string; poolKey: string; rejected: Record<string, number> }> };
@@ -250,9 +251,9 @@ describe('rejections by reason per request, batch and pool', () => {
     expect(reply.batch.rejected['key-disputed']).toBeGreaterThan(0);
     for (const r of reply.requests) expect(r.rejected).toEqual(rows.find((row) => row.request_key === r.requestKey)!.rejected ?? {});
 
-    // A second request for the first pool: the pool's counts are both requests' summed.
+    // A higher target for the first pool raises its work: the pool's counts are what all of it rejected.
     const poolKey = requests[0]!.poolKey;
-    const more = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: plan[0]!.pool, targetCount: 9 }, player);
+    const more = await callOrThrow<{ requestKey: string }>('requestGeneration', { pool: plan[0]!.pool, targetCount: 14 }, player);
     expect((await waitForStatus(more.requestKey, ['done'], 120_000)).status).toBe('done');
     const { rows: ofPool } = await testDb().query(`SELECT result->'rejected' AS rejected FROM generation_requests WHERE pool_key = $1`, [poolKey]);
     expect(ofPool.length).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { QuestionFactoryClient } from '../client';
+import { DEFAULT_POOL_TARGET } from '../src/draws/drawQuestions';
 import { appClient, closeAppClients } from './support/appClient';
 import { signUp } from './support/client';
 import { injectFaults } from './support/fakeOpenAI';
@@ -40,11 +41,11 @@ async function usage(uid: string) {
   return rows[0] as { requests: number; tokens: number; reserved: number; in_flight: number };
 }
 
-async function pinEstimate(): Promise<void> {
+async function pinEstimate(tokensPerQuestion = PER_QUESTION): Promise<void> {
   await testDb().query(
     `INSERT INTO generation_token_estimate (tokens_per_question, samples) VALUES ($1, 0)
      ON CONFLICT (id) DO UPDATE SET tokens_per_question = EXCLUDED.tokens_per_question`,
-    [PER_QUESTION],
+    [tokensPerQuestion],
   );
 }
 
@@ -95,7 +96,13 @@ describe('spend flood (issue 15 §2)', () => {
 
     // drawQuestions' top-up of a short paid pool goes through the same reservation: the draw is
     // served (nothing to deal yet), no work is accepted, and the player is told when it resets.
+    // The estimate is pinned so that the top-up's reservation (DEFAULT_POOL_TARGET questions) exceeds what is left of
+    // the quota even before any token is spent: otherwise the outcome would depend on how far the
+    // two accepted pools had got (spent tokens count beside the reservations).
+    const left = USER_QUOTA - fit * 500 * PER_QUESTION;
+    await pinEstimate(Math.ceil(left / DEFAULT_POOL_TARGET) + 1);
     const drawn = await attacker.client.drawQuestions({ pool: paidPool(`flood ${tag} draw`), count: 10 });
+    await pinEstimate();
     expect(drawn.generating).toBeUndefined();
     expect(drawn.quotaResetsAt).toBeDefined();
     expect((await usage(attacker.uid)).requests).toBe(fit);
