@@ -55,6 +55,12 @@ export async function run({ stack, openaiUrl, faultPlanFile, log }) {
   // Already a slug (poolParams keeps [a-z0-9-]), so Postgres' params and the fake's counts share it.
   const theme = `soak-${tag}`;
   try {
+    // Work left by an earlier group would queue ahead of the soak's tasks and take its faults: start
+    // from an idle queue (or say plainly that the run did not).
+    const busy = async () => (await db.query(`SELECT count(*)::int AS n FROM generation_requests WHERE status IN ('pending', 'running')`)).rows[0].n;
+    for (const deadline = Date.now() + 120_000; (await busy()) > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const backlog = await busy();
+    if (backlog > 0) log(`soak: ${backlog} requests of earlier groups still pending or running after 120 s; figures below include their interference`);
     const users = [];
     for (let i = 0; i < 12; i += 1) users.push(await signUp(stack.urls.auth, tag, i));
     const drawPools = [];
@@ -137,6 +143,11 @@ export async function run({ stack, openaiUrl, faultPlanFile, log }) {
       rows = await mine();
     }
     const convergeSeconds = (Date.now() - convergeStarted) / 1000;
+    // What a request that did not converge was doing, for whoever reads the log.
+    for (const row of rows.filter((r) => !FINAL.has(r.status))) {
+      const attempts = (await db.query(`SELECT attempt, outcome, error FROM generation_attempts WHERE request_key = $1 ORDER BY attempt`, [row.request_key])).rows;
+      log(`soak: not final ${row.request_key.slice(0, 12)} ${row.status} attempt ${row.attempt_count ?? row.attempts ?? '?'} target ${row.target_count} lease ${row.lease_expires_at?.toISOString?.() ?? null} enqueued ${row.enqueued_at?.toISOString?.() ?? null} error ${row.last_error ?? null}; attempts ${JSON.stringify(attempts)}`);
+    }
 
     // The invariants, counted over every request the load created.
     const violations = { notFinal: 0, poolNotResult: 0, mirrorNotPostgres: 0, requesterUnreadable: 0, held: 0 };

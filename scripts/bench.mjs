@@ -12,7 +12,10 @@ import { startFakeOpenAI } from './lib/fakeOpenAI.cjs';
 
 const benchDir = path.join(repoRoot, 'bench');
 const wanted = process.argv.slice(2);
-const files = fs.readdirSync(benchDir).filter((file) => file.endsWith('.bench.mjs')).sort();
+// Alphabetical, but scale last: it leaves thousands of queued generation tasks behind (it measures
+// accepts, not their completion), and a group after it (the soak) would wait behind that backlog.
+const files = fs.readdirSync(benchDir).filter((file) => file.endsWith('.bench.mjs'))
+  .sort((a, b) => Number(a === 'scale.bench.mjs') - Number(b === 'scale.bench.mjs') || a.localeCompare(b));
 const groups = [];
 for (const file of files) {
   const group = await import(pathToFileURL(path.join(benchDir, file)).href);

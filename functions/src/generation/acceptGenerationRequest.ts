@@ -54,6 +54,9 @@ function overQuotaError(deps: AcceptDeps, limit: ChargeRefusal): ResourceExhaust
 /** Puts the task on the queue under the counter we own; if that fails the next caller may try. */
 export async function enqueueOwned(deps: Pick<AcceptDeps, 'db' | 'queue'>, requestKey: string, enqueueCount: number): Promise<void> {
   try {
+    // Inside the try: a failed enqueue (what a fault here stands for) gives the counter back, so the
+    // caller's retry offers the task again instead of leaving it to the sweeper a lease later.
+    await faultPoint('accept.beforeEnqueue');
     await deps.queue.enqueue(requestKey, enqueueCount);
   } catch (error) {
     await releaseEnqueue(deps.db, requestKey, enqueueCount).catch(() => undefined);
@@ -188,7 +191,6 @@ function isStalled(status: GenerationStatus, unqueued: boolean): boolean {
 }
 
 async function enqueueOnce(deps: AcceptDeps, requestKey: string, enqueueCount: number): Promise<void> {
-  await faultPoint('accept.beforeEnqueue');
   await enqueueOwned(deps, requestKey, enqueueCount);
   await faultPoint('accept.afterEnqueue');
 }
